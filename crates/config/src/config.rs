@@ -1,0 +1,134 @@
+//! The resolved, immutable configuration handed to a session.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use codex_protocol::{AskForApproval, ReasoningEffort, ReasoningSummary, SandboxPolicy, Verbosity};
+
+use crate::provider::ModelProviderInfo;
+use crate::schema::ConfigToml;
+use crate::tables::{EnvInherit, FileOpener, HistoryPersistence, TuiNotifications};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub codex_home: PathBuf,
+    /// `$CODEX_HOME/config.toml` (it may not exist).
+    pub config_path: PathBuf,
+    /// The directory the agent works in.
+    pub cwd: PathBuf,
+    pub active_profile: Option<String>,
+
+    pub model: String,
+    pub review_model: Option<String>,
+    pub model_provider: ModelProviderInfo,
+    pub model_context_window: Option<u64>,
+    pub model_auto_compact_token_limit: Option<i64>,
+    pub model_max_output_tokens: Option<u64>,
+    pub model_reasoning_effort: Option<ReasoningEffort>,
+    pub model_reasoning_summary: ReasoningSummary,
+    pub model_verbosity: Option<Verbosity>,
+    pub model_supports_reasoning_summaries: bool,
+
+    pub approval_policy: AskForApproval,
+    pub sandbox_policy: SandboxPolicy,
+    pub shell_environment_policy: ShellEnvironmentPolicy,
+
+    pub history: History,
+    pub notify: Option<Vec<String>>,
+    pub hide_agent_reasoning: bool,
+    pub show_raw_agent_reasoning: bool,
+    pub project_doc_max_bytes: u64,
+    pub project_doc_fallback_filenames: Vec<String>,
+    pub tool_output_token_limit: Option<u64>,
+    /// Replaces the built-in base instructions (`experimental_instructions_file`).
+    pub base_instructions: Option<String>,
+    pub developer_instructions: Option<String>,
+    pub compact_prompt: Option<String>,
+    pub mcp_servers: BTreeMap<String, McpServerConfig>,
+    pub features: BTreeMap<String, bool>,
+    pub tui: Tui,
+    pub file_opener: FileOpener,
+
+    /// Everything as read, for settings that no resolved field covers yet.
+    pub toml: ConfigToml,
+    /// The environment of the process at load time: the only place it is read.
+    pub env: Arc<Vec<(String, String)>>,
+}
+
+impl Config {
+    pub fn feature_enabled(&self, name: &str) -> bool {
+        self.features.get(name).copied().unwrap_or(false)
+    }
+
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShellEnvironmentPolicy {
+    pub inherit: EnvInherit,
+    pub ignore_default_excludes: bool,
+    pub exclude: Vec<String>,
+    pub set: BTreeMap<String, String>,
+    pub include_only: Vec<String>,
+    pub use_profile: bool,
+}
+
+impl Default for ShellEnvironmentPolicy {
+    fn default() -> Self {
+        Self {
+            inherit: EnvInherit::All,
+            ignore_default_excludes: false,
+            exclude: Vec::new(),
+            set: BTreeMap::new(),
+            include_only: Vec::new(),
+            use_profile: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub persistence: HistoryPersistence,
+    pub max_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tui {
+    pub notifications: TuiNotifications,
+    pub animations: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum McpTransport {
+    Stdio {
+        command: String,
+        args: Vec<String>,
+        env: BTreeMap<String, String>,
+        env_vars: Vec<String>,
+        cwd: Option<PathBuf>,
+    },
+    StreamableHttp {
+        url: String,
+        bearer_token_env_var: Option<String>,
+        http_headers: BTreeMap<String, String>,
+        env_http_headers: BTreeMap<String, String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct McpServerConfig {
+    pub transport: McpTransport,
+    pub enabled: bool,
+    pub required: bool,
+    pub startup_timeout: Duration,
+    pub tool_timeout: Duration,
+    pub enabled_tools: Option<Vec<String>>,
+    pub disabled_tools: Vec<String>,
+}

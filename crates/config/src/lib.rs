@@ -1,0 +1,28 @@
+//! Configuration: `$CODEX_HOME/config.toml`, profiles, `-c` overrides and flags, resolved once
+//! into an immutable [`Config`].
+//!
+//! This crate reads the config file and takes a snapshot of the environment it is given; nothing
+//! else in the engine reads either. It prints nothing: warnings are returned to the caller.
+
+mod config;
+mod error;
+mod layers;
+mod load;
+mod locate;
+mod overrides;
+mod provider;
+mod resolve;
+mod schema;
+mod tables;
+
+pub use config::*;
+pub use error::ConfigError;
+pub use layers::{Layered, Source, dotted};
+pub use load::{
+    DEFAULT_MODEL, DEFAULT_OSS_MODEL, FlagOverrides, FlagValue, LoadOptions, Loaded, load,
+    show_entries,
+};
+pub use overrides::{CliOverride, parse_override};
+pub use provider::{ModelProviderInfo, ModelProviderToml, ProviderAuth, WireApi};
+pub use schema::*;
+pub use tables::*;

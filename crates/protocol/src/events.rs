@@ -1,0 +1,125 @@
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    AskForApproval, ReasoningEffort, SandboxPolicy, TokenUsage, TokenUsageInfo, UpdatePlanArgs,
+};
+
+/// Something the engine reports; `id` is the id of the submission that caused it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Event {
+    pub id: String,
+    pub msg: EventMsg,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventMsg {
+    /// First event of every session.
+    SessionConfigured(SessionConfiguredEvent),
+    TaskStarted {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        model_context_window: Option<u64>,
+    },
+    TaskComplete {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_agent_message: Option<String>,
+        /// Tokens used by this turn (summed over its model requests).
+        #[serde(default)]
+        usage: TokenUsage,
+    },
+    AgentMessageDelta {
+        delta: String,
+    },
+    AgentMessage {
+        message: String,
+    },
+    AgentReasoningDelta {
+        delta: String,
+    },
+    AgentReasoning {
+        text: String,
+    },
+    ExecCommandBegin(ExecCommandBeginEvent),
+    ExecCommandOutputDelta(ExecCommandOutputDeltaEvent),
+    ExecCommandEnd(ExecCommandEndEvent),
+    PlanUpdate(UpdatePlanArgs),
+    TokenCount {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        info: Option<TokenUsageInfo>,
+    },
+    /// The turn cannot go on; a `TaskComplete` still follows.
+    Error {
+        message: String,
+    },
+    /// Something the user should know that does not stop the turn.
+    Warning {
+        message: String,
+    },
+    /// The model stream failed and is being retried.
+    StreamError {
+        message: String,
+    },
+    TurnAborted {
+        reason: TurnAbortReason,
+    },
+    ShutdownComplete,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SessionConfiguredEvent {
+    pub session_id: String,
+    pub model: String,
+    pub model_provider_id: String,
+    pub approval_policy: AskForApproval,
+    pub sandbox_policy: SandboxPolicy,
+    pub cwd: PathBuf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<ReasoningEffort>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExecCommandBeginEvent {
+    pub call_id: String,
+    pub command: Vec<String>,
+    pub cwd: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExecOutputStream {
+    Stdout,
+    Stderr,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExecCommandOutputDeltaEvent {
+    pub call_id: String,
+    pub stream: ExecOutputStream,
+    /// Raw bytes as read from the pipe; they may split a UTF-8 sequence.
+    pub chunk: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExecCommandEndEvent {
+    pub call_id: String,
+    pub command: Vec<String>,
+    pub cwd: PathBuf,
+    pub stdout: String,
+    pub stderr: String,
+    /// stdout and stderr interleaved in the order they were read.
+    pub aggregated_output: String,
+    pub exit_code: i32,
+    pub duration_ms: u64,
+    pub timed_out: bool,
+    /// What the model was sent (possibly truncated).
+    pub formatted_output: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnAbortReason {
+    Interrupted,
+    Replaced,
+}

@@ -1,0 +1,18 @@
+//! The one contract between front-ends and the engine: `Op`s go in, `Event`s come out.
+//!
+//! Plain serde types only. This crate does no I/O and holds no behaviour beyond small
+//! conversions, so every front-end (exec, TUI, MCP server, Node addon) can depend on it cheaply.
+
+mod events;
+mod items;
+mod ops;
+mod plan;
+mod policy;
+mod usage;
+
+pub use events::*;
+pub use items::*;
+pub use ops::*;
+pub use plan::*;
+pub use policy::*;
+pub use usage::*;

@@ -1,1 +1,15 @@
+//! Running commands for the agent: the environment they see, their process group, their
+//! timeout, their captured output, and what of it the model is shown.
+//!
+//! No sandboxing here: confinement is applied by the sandbox helper the command is started
+//! through. Nothing here prints; output is returned and streamed through a callback.
 
+mod env;
+mod spawn;
+mod truncate;
+
+pub use env::{CORE_VARS, create_env};
+pub use spawn::{
+    DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, OutputChunk, SpawnError, TIMEOUT_EXIT_CODE, run,
+};
+pub use truncate::{MODEL_OUTPUT_MAX_BYTES, MODEL_OUTPUT_MAX_LINES, truncate_for_model};

@@ -1,1 +1,18 @@
+//! Model wire APIs: the OpenAI Responses API and Chat Completions, both streamed over SSE into
+//! one internal event stream, with request retries and stream idle timeouts.
+//!
+//! This crate knows nothing of tools' behaviour or of the turn loop; it turns a [`Prompt`] into
+//! a stream of [`ResponseEvent`]s. It prints nothing.
 
+mod chat;
+mod client;
+mod error;
+mod prompt;
+mod responses;
+mod retry;
+mod sse;
+
+pub use client::{HttpModelClient, ModelClient, ModelSettings, ResponseStream};
+pub use error::ApiError;
+pub use prompt::{Prompt, ResponseEvent, ToolSpec};
+pub use retry::backoff;

@@ -1,1 +1,16 @@
+//! A mock model server for tests and benchmarks: real HTTP on 127.0.0.1 with an ephemeral port,
+//! speaking the Responses and Chat Completions streaming wires, scripted per test, recording
+//! every request, and able to inject faults.
+//!
+//! Never shipped: it is a dev-dependency of the other crates and a small binary for benchmarks.
 
+mod http;
+mod invariants;
+mod render;
+mod script;
+mod server;
+
+pub use invariants::check_call_pairs;
+pub use render::Wire;
+pub use script::{Ev, Reply, Scenario, Step};
+pub use server::{MockServer, RecordedRequest};

@@ -1,1 +1,51 @@
-fn main() {}
+//! `mock-model-server`: the mock model for benchmarks and manual runs.
+//!
+//! Usage: mock-model-server [--scenario plain|shell] [--port N]
+//! Prints `http://127.0.0.1:PORT/v1` on the first line of stdout, then serves until stdin is
+//! closed or the process is killed.
+
+use std::io::{BufRead, Write};
+
+use codex_test_support::{MockServer, Scenario};
+
+fn main() {
+    let mut scenario = Scenario::Plain;
+    let mut port = 0u16;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match (arg.as_str(), args.next()) {
+            ("--scenario", Some(s)) if s == "plain" => scenario = Scenario::Plain,
+            ("--scenario", Some(s)) if s == "shell" => scenario = Scenario::Shell,
+            ("--port", Some(p)) if p.parse::<u16>().is_ok() => port = p.parse().unwrap_or(0),
+            _ => {
+                eprintln!("usage: mock-model-server [--scenario plain|shell] [--port N]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let server = match MockServer::start_scenario(scenario, port) {
+        Ok(server) => server,
+        Err(e) => {
+            eprintln!("mock-model-server: cannot listen: {e}");
+            std::process::exit(1);
+        }
+    };
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "{}", server.url());
+    let _ = stdout.flush();
+    // Serve until stdin reaches EOF (the parent closed it or went away).
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    while stdin
+        .lock()
+        .read_line(&mut line)
+        .map(|n| n > 0)
+        .unwrap_or(false)
+    {
+        line.clear();
+    }
+    eprintln!(
+        "mock-model-server: served {} requests",
+        server.requests().len()
+    );
+}

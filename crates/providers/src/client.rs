@@ -1,0 +1,395 @@
+//! The model client: one HTTP request per turn step, retried on transport errors, 5xx and 429,
+//! then a stream of [`ResponseEvent`]s with an idle timeout.
+
+use std::time::Duration;
+
+use codex_config::{ModelProviderInfo, ProviderAuth, WireApi};
+use codex_protocol::{ReasoningEffort, ReasoningSummary, Verbosity};
+use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use crate::chat::{self, ChatParser};
+use crate::error::{ApiError, RetryableError};
+use crate::prompt::{Prompt, ResponseEvent};
+use crate::responses::{self, ResponsesParser};
+use crate::retry::{backoff, parse_retry_after};
+use crate::sse::{SseDecoder, SseEvent};
+
+/// Per-session model settings sent with every request.
+#[derive(Debug, Clone)]
+pub struct ModelSettings {
+    pub model: String,
+    pub reasoning_effort: Option<ReasoningEffort>,
+    pub reasoning_summary: ReasoningSummary,
+    pub verbosity: Option<Verbosity>,
+    pub max_output_tokens: Option<u64>,
+    /// Sent as `session_id`/`conversation_id` and `prompt_cache_key`.
+    pub session_id: String,
+    pub originator: String,
+    /// Whether the model takes reasoning parameters.
+    pub supports_reasoning: bool,
+}
+
+impl ModelSettings {
+    /// Reasoning models by family, or any model the user set an effort for.
+    pub fn model_supports_reasoning(model: &str) -> bool {
+        let m = model.to_ascii_lowercase();
+        ["o1", "o3", "o4", "gpt-5", "codex"]
+            .iter()
+            .any(|p| m.starts_with(p))
+            || m.contains("codex")
+    }
+
+    pub(crate) fn reasoning(&self) -> Option<Value> {
+        if !self.supports_reasoning {
+            return None;
+        }
+        let effort = self.reasoning_effort.unwrap_or(ReasoningEffort::Medium);
+        let mut r = json!({"effort": effort.as_str()});
+        if self.reasoning_summary != ReasoningSummary::None {
+            r["summary"] = json!(self.reasoning_summary.as_str());
+        }
+        Some(r)
+    }
+}
+
+/// The events of one response, in order. Dropping it stops reading.
+pub struct ResponseStream {
+    rx: mpsc::Receiver<Result<ResponseEvent, ApiError>>,
+}
+
+impl ResponseStream {
+    pub async fn next(&mut self) -> Option<Result<ResponseEvent, ApiError>> {
+        self.rx.recv().await
+    }
+
+    /// A stream of ready-made events (for scripted models in tests).
+    pub fn from_events(events: Vec<Result<ResponseEvent, ApiError>>) -> Self {
+        let (tx, rx) = mpsc::channel(events.len().max(1));
+        for ev in events {
+            let _ = tx.try_send(ev);
+        }
+        ResponseStream { rx }
+    }
+}
+
+/// What the turn loop needs from a model.
+pub trait ModelClient: Send + Sync {
+    fn stream<'a>(&'a self, prompt: &'a Prompt) -> BoxFuture<'a, Result<ResponseStream, ApiError>>;
+    /// How many times a broken stream may be retried.
+    fn stream_max_retries(&self) -> u64;
+}
+
+pub struct HttpModelClient {
+    http: reqwest::Client,
+    provider: ModelProviderInfo,
+    settings: ModelSettings,
+}
+
+impl HttpModelClient {
+    pub fn new(provider: ModelProviderInfo, settings: ModelSettings) -> Result<Self, ApiError> {
+        let http = reqwest::Client::builder()
+            .user_agent(format!("jgt-codex/{}", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ApiError::Stream(format!("cannot create the HTTP client: {e}")))?;
+        Ok(HttpModelClient {
+            http,
+            provider,
+            settings,
+        })
+    }
+
+    fn url(&self) -> String {
+        let base = self.provider.base_url.trim_end_matches('/');
+        match self.provider.wire_api {
+            WireApi::Responses => format!("{base}/responses"),
+            WireApi::Chat => format!("{base}/chat/completions"),
+        }
+    }
+
+    async fn send_once(&self, body: &Value) -> Result<reqwest::Response, ApiError> {
+        let mut request = self
+            .http
+            .post(self.url())
+            .query(&self.provider.query_params)
+            .header("accept", "text/event-stream")
+            .header("originator", &self.settings.originator)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        if self.provider.wire_api == WireApi::Responses {
+            request = request
+                .header("OpenAI-Beta", "responses=experimental")
+                .header("session_id", &self.settings.session_id)
+                .header("conversation_id", &self.settings.session_id);
+        }
+        for (k, v) in &self.provider.http_headers {
+            request = request.header(k, v);
+        }
+        match &self.provider.auth {
+            ProviderAuth::Bearer(token) => request = request.bearer_auth(token),
+            ProviderAuth::None => {}
+            ProviderAuth::Missing {
+                env_key,
+                instructions,
+            } => {
+                return Err(ApiError::MissingEnvKey {
+                    provider: self.provider.id.clone(),
+                    env_key: env_key.clone(),
+                    instructions: instructions.clone(),
+                });
+            }
+        }
+        let response = request.send().await.map_err(|e| {
+            ApiError::Retryable(RetryableError {
+                message: format!("cannot reach {}: {}", self.url(), error_chain(&e)),
+                retry_after: None,
+            })
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let text = response.text().await.unwrap_or_default();
+        let (message, code) = error_message(&text);
+        let provider = self.provider.id.clone();
+        Err(match status.as_u16() {
+            401 => ApiError::Unauthorized {
+                provider,
+                message,
+                hint: match &self.provider.env_key {
+                    Some(var) => format!("Check that `{var}` holds a valid API key"),
+                    None => "Check the provider's credentials".to_string(),
+                },
+            },
+            404 | 400
+                if code.as_deref() == Some("model_not_found")
+                    || (status.as_u16() == 404 && message.to_lowercase().contains("model")) =>
+            {
+                ApiError::UnknownModel {
+                    provider,
+                    model: self.settings.model.clone(),
+                    message,
+                }
+            }
+            429 => ApiError::Retryable(RetryableError {
+                message: format!("{provider} is rate limiting requests (429): {message}"),
+                retry_after,
+            }),
+            s if s >= 500 => ApiError::Retryable(RetryableError {
+                message: format!("{provider} answered {s}: {message}"),
+                retry_after,
+            }),
+            s => ApiError::Http {
+                provider,
+                status: s,
+                message,
+            },
+        })
+    }
+
+    async fn send_with_retries(&self, body: &Value) -> Result<reqwest::Response, ApiError> {
+        let max_retries = self.provider.request_max_retries;
+        let mut attempt = 0u64;
+        loop {
+            attempt += 1;
+            match self.send_once(body).await {
+                Err(ApiError::Retryable(e)) if attempt <= max_retries => {
+                    tracing::warn!(attempt, error = %e.message, "retrying model request");
+                    tokio::time::sleep(e.retry_after.unwrap_or_else(|| backoff(attempt))).await;
+                }
+                Err(ApiError::Retryable(e)) => {
+                    return Err(ApiError::RetriesExhausted {
+                        provider: self.provider.id.clone(),
+                        attempts: attempt,
+                        last: e.message,
+                    });
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+impl ModelClient for HttpModelClient {
+    fn stream<'a>(&'a self, prompt: &'a Prompt) -> BoxFuture<'a, Result<ResponseStream, ApiError>> {
+        Box::pin(async move {
+            let body = match self.provider.wire_api {
+                WireApi::Responses => responses::request_body(prompt, &self.settings),
+                WireApi::Chat => chat::request_body(prompt, &self.settings),
+            };
+            let response = self.send_with_retries(&body).await?;
+            let (tx, rx) = mpsc::channel(64);
+            let idle = Duration::from_millis(self.provider.stream_idle_timeout_ms);
+            let parser = match self.provider.wire_api {
+                WireApi::Responses => Parser::Responses(ResponsesParser::default()),
+                WireApi::Chat => Parser::Chat(ChatParser::default()),
+            };
+            tokio::spawn(pump(response, parser, idle, tx));
+            Ok(ResponseStream { rx })
+        })
+    }
+
+    fn stream_max_retries(&self) -> u64 {
+        self.provider.stream_max_retries
+    }
+}
+
+enum Parser {
+    Responses(ResponsesParser),
+    Chat(ChatParser),
+}
+
+impl Parser {
+    fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
+        match self {
+            Parser::Responses(p) => p.on_event(ev),
+            Parser::Chat(p) => p.on_event(ev),
+        }
+    }
+
+    fn on_end(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
+        match self {
+            Parser::Responses(p) => p.on_end(),
+            Parser::Chat(p) => p.on_end(),
+        }
+    }
+
+    fn done(&self) -> bool {
+        match self {
+            Parser::Responses(p) => p.done(),
+            Parser::Chat(p) => p.done(),
+        }
+    }
+}
+
+/// Reads the body, decodes SSE, and forwards events until completion, an error, or the reader
+/// going away.
+async fn pump(
+    response: reqwest::Response,
+    mut parser: Parser,
+    idle: Duration,
+    tx: mpsc::Sender<Result<ResponseEvent, ApiError>>,
+) {
+    let mut body = response.bytes_stream();
+    let mut decoder = SseDecoder::default();
+    let send_all = |events: Result<Vec<ResponseEvent>, ApiError>| {
+        let tx = tx.clone();
+        async move {
+            match events {
+                Ok(events) => {
+                    for ev in events {
+                        if tx.send(Ok(ev)).await.is_err() {
+                            return false;
+                        }
+                    }
+                    true
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    false
+                }
+            }
+        }
+    };
+    loop {
+        let next = match tokio::time::timeout(idle, body.next()).await {
+            Ok(next) => next,
+            Err(_) => {
+                let _ = tx
+                    .send(Err(ApiError::Stream(format!(
+                        "no data from the model for {} ms (stream_idle_timeout_ms)",
+                        idle.as_millis()
+                    ))))
+                    .await;
+                return;
+            }
+        };
+        match next {
+            Some(Ok(bytes)) => {
+                let events = match decoder.push(&bytes) {
+                    Ok(events) => events,
+                    Err(e) => {
+                        let _ = tx.send(Err(ApiError::Stream(e))).await;
+                        return;
+                    }
+                };
+                for ev in events {
+                    if !send_all(parser.on_event(ev)).await {
+                        return;
+                    }
+                    if parser.done() {
+                        return;
+                    }
+                }
+            }
+            Some(Err(e)) => {
+                let _ = tx
+                    .send(Err(ApiError::Stream(format!(
+                        "the model stream broke off: {}",
+                        error_chain(&e)
+                    ))))
+                    .await;
+                return;
+            }
+            None => {
+                if let Some(ev) = decoder.finish()
+                    && !send_all(parser.on_event(ev)).await
+                {
+                    return;
+                }
+                if !parser.done() {
+                    send_all(parser.on_end()).await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+/// The message (and code) of an API error body, or the raw text.
+fn error_message(text: &str) -> (String, Option<String>) {
+    let parsed: Option<Value> = serde_json::from_str(text).ok();
+    let error = parsed.as_ref().and_then(|v| v.get("error"));
+    let message = error
+        .and_then(|e| {
+            e.get("message")
+                .and_then(Value::as_str)
+                .or_else(|| e.as_str())
+        })
+        .map(String::from)
+        .unwrap_or_else(|| {
+            let t = text.trim();
+            if t.is_empty() {
+                "no details".to_string()
+            } else {
+                t.chars().take(500).collect()
+            }
+        });
+    let code = error
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .map(String::from);
+    (message, code)
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}

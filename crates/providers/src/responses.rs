@@ -1,0 +1,207 @@
+//! The OpenAI Responses API: request body and stream events.
+
+use codex_protocol::{ResponseItem, TokenUsage};
+use serde_json::{Value, json};
+
+use crate::client::ModelSettings;
+use crate::error::ApiError;
+use crate::prompt::{Prompt, ResponseEvent};
+use crate::sse::SseEvent;
+
+pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
+    let input: Vec<Value> = prompt.input.iter().filter_map(input_item).collect();
+    let tools: Vec<Value> = prompt
+        .tools
+        .iter()
+        .map(|t| {
+            json!({"type": "function", "name": t.name, "description": t.description,
+                "strict": false, "parameters": t.parameters})
+        })
+        .collect();
+    let mut body = json!({
+        "model": settings.model,
+        "instructions": prompt.instructions,
+        "input": input,
+        "tools": tools,
+        "tool_choice": "auto",
+        "parallel_tool_calls": prompt.parallel_tool_calls,
+        "store": false,
+        "stream": true,
+        "prompt_cache_key": settings.session_id,
+    });
+    if let Some(reasoning) = settings.reasoning() {
+        body["reasoning"] = reasoning;
+        body["include"] = json!(["reasoning.encrypted_content"]);
+    } else {
+        body["include"] = json!([]);
+    }
+    let mut text = serde_json::Map::new();
+    if let Some(v) = settings.verbosity {
+        text.insert("verbosity".into(), json!(v.as_str()));
+    }
+    if let Some(schema) = &prompt.output_schema {
+        text.insert(
+            "format".into(),
+            json!({"type": "json_schema", "name": "codex_output_schema", "strict": true,
+                "schema": schema}),
+        );
+    }
+    if !text.is_empty() {
+        body["text"] = Value::Object(text);
+    }
+    if let Some(max) = settings.max_output_tokens {
+        body["max_output_tokens"] = json!(max);
+    }
+    body
+}
+
+/// History items as the Responses API takes them. With `store: false` the server keeps nothing,
+/// so item ids are not sent, and reasoning is only sent back when it carries encrypted content.
+fn input_item(item: &ResponseItem) -> Option<Value> {
+    let mut item = item.clone();
+    match &mut item {
+        ResponseItem::Message { id, .. } | ResponseItem::FunctionCall { id, .. } => *id = None,
+        ResponseItem::Reasoning {
+            encrypted_content, ..
+        } if encrypted_content.is_none() => return None,
+        _ => {}
+    }
+    serde_json::to_value(item).ok()
+}
+
+#[derive(Default)]
+pub struct ResponsesParser {
+    completed: bool,
+}
+
+fn parse_json(ev: &SseEvent) -> Result<Value, ApiError> {
+    serde_json::from_str(&ev.data).map_err(|e| {
+        ApiError::Stream(format!(
+            "malformed `{}` event from the model ({e}): {}",
+            if ev.event.is_empty() {
+                "message"
+            } else {
+                &ev.event
+            },
+            ev.data.chars().take(200).collect::<String>()
+        ))
+    })
+}
+
+impl ResponsesParser {
+    pub fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
+        let data = parse_json(&ev)?;
+        let kind = data
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or(ev.event.as_str())
+            .to_string();
+        let text = |key: &str| {
+            data.get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Ok(match kind.as_str() {
+            "response.created" => vec![ResponseEvent::Created],
+            "response.output_text.delta" => vec![ResponseEvent::OutputTextDelta(text("delta"))],
+            "response.reasoning_summary_text.delta" => {
+                vec![ResponseEvent::ReasoningSummaryDelta(text("delta"))]
+            }
+            "response.reasoning_text.delta" => {
+                vec![ResponseEvent::ReasoningContentDelta(text("delta"))]
+            }
+            "response.output_item.done" => {
+                let item = data.get("item").cloned().unwrap_or(Value::Null);
+                // Items we do not handle (built-in tool calls and the like) are skipped.
+                match serde_json::from_value::<ResponseItem>(item) {
+                    Ok(item) => vec![ResponseEvent::OutputItemDone(item)],
+                    Err(_) => Vec::new(),
+                }
+            }
+            "response.completed" => {
+                self.completed = true;
+                let response = data.get("response").cloned().unwrap_or(Value::Null);
+                vec![ResponseEvent::Completed {
+                    response_id: response
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    usage: response.get("usage").map(parse_usage),
+                }]
+            }
+            "response.failed" | "error" => {
+                let error = data
+                    .get("response")
+                    .and_then(|r| r.get("error"))
+                    .or_else(|| data.get("error"))
+                    .unwrap_or(&data);
+                return Err(failure(error));
+            }
+            "response.incomplete" => {
+                let reason = data
+                    .get("response")
+                    .and_then(|r| r.get("incomplete_details"))
+                    .and_then(|d| d.get("reason"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("unknown")
+                    .to_string();
+                return Err(ApiError::ResponseFailed {
+                    code: Some("incomplete".into()),
+                    message: format!("the response was cut short ({reason})"),
+                });
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    pub fn on_end(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
+        if self.completed {
+            Ok(Vec::new())
+        } else {
+            Err(ApiError::Stream(
+                "the model stream closed before response.completed".into(),
+            ))
+        }
+    }
+
+    pub fn done(&self) -> bool {
+        self.completed
+    }
+}
+
+fn failure(error: &Value) -> ApiError {
+    let code = error.get("code").and_then(Value::as_str).map(String::from);
+    let message = error
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("no message")
+        .to_string();
+    match code.as_deref() {
+        Some("rate_limit_exceeded") | Some("server_error") | Some("server_is_overloaded") => {
+            ApiError::Stream(format!("the model service failed the response: {message}"))
+        }
+        _ => ApiError::ResponseFailed { code, message },
+    }
+}
+
+fn parse_usage(u: &Value) -> TokenUsage {
+    let n = |v: Option<&Value>| v.and_then(Value::as_u64).unwrap_or(0);
+    let input = n(u.get("input_tokens"));
+    let output = n(u.get("output_tokens"));
+    TokenUsage {
+        input_tokens: input,
+        cached_input_tokens: n(u
+            .get("input_tokens_details")
+            .and_then(|d| d.get("cached_tokens"))),
+        output_tokens: output,
+        reasoning_output_tokens: n(u
+            .get("output_tokens_details")
+            .and_then(|d| d.get("reasoning_tokens"))),
+        total_tokens: u
+            .get("total_tokens")
+            .and_then(Value::as_u64)
+            .unwrap_or(input + output),
+    }
+}

@@ -1,0 +1,260 @@
+//! A session: its history, its settings, and the loop that takes submissions.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use codex_config::Config;
+use codex_protocol::{
+    Event, EventMsg, Op, ResponseItem, SessionConfiguredEvent, Submission, TokenUsage, UserInput,
+};
+use codex_providers::{ApiError, HttpModelClient, ModelClient, ModelSettings};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::events::EventSender;
+use crate::prompt::{BASE_INSTRUCTIONS, environment_context, shell_name};
+use crate::turn::run_turn;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodexError {
+    #[error("cannot set up the model client: {0}")]
+    Client(#[from] ApiError),
+    #[error("the session has ended")]
+    SessionEnded,
+}
+
+/// A handle on a running session: send `Op`s, read `Event`s.
+pub struct Codex {
+    submissions: mpsc::Sender<Submission>,
+    events: mpsc::UnboundedReceiver<Event>,
+    next_id: u64,
+    session_id: String,
+}
+
+/// What a turn shares with the session.
+pub(crate) struct Shared {
+    pub config: Arc<Config>,
+    pub client: Arc<dyn ModelClient>,
+    pub events: EventSender,
+    pub instructions: String,
+    pub history: Mutex<Vec<ResponseItem>>,
+    /// User input that arrived while a turn was running.
+    pub pending_input: Mutex<Vec<ResponseItem>>,
+    pub total_usage: Mutex<TokenUsage>,
+    pub sandbox_warned: Arc<AtomicBool>,
+}
+
+impl Shared {
+    pub fn history(&self) -> std::sync::MutexGuard<'_, Vec<ResponseItem>> {
+        self.history.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn pending(&self) -> std::sync::MutexGuard<'_, Vec<ResponseItem>> {
+        self.pending_input.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn usage(&self) -> std::sync::MutexGuard<'_, TokenUsage> {
+        self.total_usage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Codex {
+    /// Starts a session talking to the configured provider. Must be called within a tokio
+    /// runtime; the session runs as tasks on it.
+    pub fn spawn(config: Config) -> Result<Codex, CodexError> {
+        let session_id = uuid::Uuid::now_v7().to_string();
+        let originator = config
+            .env_var("CODEX_INTERNAL_ORIGINATOR_OVERRIDE")
+            .unwrap_or("codex_cli_rs")
+            .to_string();
+        let settings = ModelSettings {
+            model: config.model.clone(),
+            reasoning_effort: config.model_reasoning_effort,
+            reasoning_summary: config.model_reasoning_summary,
+            verbosity: config.model_verbosity,
+            max_output_tokens: config.model_max_output_tokens,
+            session_id: session_id.clone(),
+            originator,
+            supports_reasoning: ModelSettings::model_supports_reasoning(&config.model)
+                || config.model_reasoning_effort.is_some()
+                || config.model_supports_reasoning_summaries,
+        };
+        let client = HttpModelClient::new(config.model_provider.clone(), settings)?;
+        Ok(Self::spawn_with_client(
+            config,
+            Arc::new(client),
+            session_id,
+        ))
+    }
+
+    /// Starts a session with a given model client (scripted models in tests).
+    pub fn spawn_with_client(
+        config: Config,
+        client: Arc<dyn ModelClient>,
+        session_id: String,
+    ) -> Codex {
+        let (sub_tx, sub_rx) = mpsc::channel(32);
+        let (ev_tx, ev_rx) = mpsc::unbounded_channel();
+        let events = EventSender::new(ev_tx);
+        let shell = shell_name(config.env_var("SHELL"));
+        let mut initial = Vec::new();
+        if let Some(dev) = &config.developer_instructions {
+            initial.push(ResponseItem::Message {
+                id: None,
+                role: "developer".into(),
+                content: vec![codex_protocol::ContentItem::InputText { text: dev.clone() }],
+            });
+        }
+        initial.push(environment_context(
+            &config.cwd,
+            config.approval_policy,
+            &config.sandbox_policy,
+            &shell,
+        ));
+        let instructions = config
+            .base_instructions
+            .clone()
+            .unwrap_or_else(|| BASE_INSTRUCTIONS.to_string());
+        events.send(
+            "",
+            EventMsg::SessionConfigured(SessionConfiguredEvent {
+                session_id: session_id.clone(),
+                model: config.model.clone(),
+                model_provider_id: config.model_provider.id.clone(),
+                approval_policy: config.approval_policy,
+                sandbox_policy: config.sandbox_policy.clone(),
+                cwd: config.cwd.clone(),
+                reasoning_effort: config.model_reasoning_effort,
+            }),
+        );
+        let shared = Arc::new(Shared {
+            config: Arc::new(config),
+            client,
+            events,
+            instructions,
+            history: Mutex::new(initial),
+            pending_input: Mutex::new(Vec::new()),
+            total_usage: Mutex::new(TokenUsage::default()),
+            sandbox_warned: Arc::new(AtomicBool::new(false)),
+        });
+        tokio::spawn(submission_loop(shared, sub_rx));
+        Codex {
+            submissions: sub_tx,
+            events: ev_rx,
+            next_id: 0,
+            session_id,
+        }
+    }
+
+    pub fn session_id(&self) -> &str {
+        &self.session_id
+    }
+
+    /// Sends an op; returns the id its events will carry.
+    pub async fn submit(&mut self, op: Op) -> Result<String, CodexError> {
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        self.submissions
+            .send(Submission { id: id.clone(), op })
+            .await
+            .map_err(|_| CodexError::SessionEnded)?;
+        Ok(id)
+    }
+
+    /// The next event, or `None` once the session has ended.
+    pub async fn next_event(&mut self) -> Option<Event> {
+        self.events.recv().await
+    }
+}
+
+struct RunningTurn {
+    cancel: CancellationToken,
+    handle: JoinHandle<()>,
+}
+
+async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>) {
+    let mut running: Option<RunningTurn> = None;
+    let mut last_sub_id = String::new();
+    loop {
+        let finished = async {
+            match running.as_mut() {
+                Some(turn) => {
+                    let _ = (&mut turn.handle).await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            sub = rx.recv() => {
+                let Some(sub) = sub else {
+                    if let Some(turn) = running.take() {
+                        turn.cancel.cancel();
+                        let _ = turn.handle.await;
+                    }
+                    return;
+                };
+                match sub.op {
+                    Op::UserTurn { items, final_output_json_schema } => {
+                        let input = user_message(&items);
+                        if running.is_some() {
+                            shared.pending().push(input);
+                        } else {
+                            last_sub_id = sub.id.clone();
+                            running = Some(start_turn(&shared, sub.id, vec![input], final_output_json_schema));
+                        }
+                    }
+                    Op::Interrupt => {
+                        if let Some(turn) = &running {
+                            turn.cancel.cancel();
+                        }
+                    }
+                    Op::Shutdown => {
+                        if let Some(turn) = running.take() {
+                            turn.cancel.cancel();
+                            let _ = turn.handle.await;
+                        }
+                        shared.events.send(&sub.id, EventMsg::ShutdownComplete);
+                        return;
+                    }
+                }
+            }
+            _ = finished => {
+                running = None;
+                // Input that arrived as the turn was ending starts the next turn.
+                let pending: Vec<ResponseItem> = std::mem::take(&mut *shared.pending());
+                if !pending.is_empty() {
+                    running = Some(start_turn(&shared, last_sub_id.clone(), pending, None));
+                }
+            }
+        }
+    }
+}
+
+fn start_turn(
+    shared: &Arc<Shared>,
+    sub_id: String,
+    input: Vec<ResponseItem>,
+    schema: Option<serde_json::Value>,
+) -> RunningTurn {
+    let cancel = CancellationToken::new();
+    let handle = tokio::spawn(run_turn(
+        shared.clone(),
+        sub_id,
+        input,
+        schema,
+        cancel.clone(),
+    ));
+    RunningTurn { cancel, handle }
+}
+
+fn user_message(items: &[UserInput]) -> ResponseItem {
+    let text = items
+        .iter()
+        .map(|i| match i {
+            UserInput::Text { text } => text.as_str(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    ResponseItem::user_text(text)
+}

@@ -1,0 +1,245 @@
+//! One turn: sample the model, answer its tool calls, repeat until it answers without any.
+
+use std::sync::Arc;
+
+use codex_protocol::{
+    EventMsg, ReasoningContent, ReasoningSummaryPart, ResponseItem, TokenUsage, TokenUsageInfo,
+    TurnAbortReason,
+};
+use codex_providers::{ApiError, Prompt, ResponseEvent, backoff};
+use serde_json::Value;
+use tokio_util::sync::CancellationToken;
+
+use crate::model_family::context_window;
+use crate::session::Shared;
+use crate::tools::{ToolContext, dispatch, tool_specs};
+
+struct Sampled {
+    items: Vec<ResponseItem>,
+    usage: Option<TokenUsage>,
+}
+
+pub(crate) async fn run_turn(
+    shared: Arc<Shared>,
+    sub_id: String,
+    input: Vec<ResponseItem>,
+    schema: Option<Value>,
+    cancel: CancellationToken,
+) {
+    let events = &shared.events;
+    let window = shared
+        .config
+        .model_context_window
+        .or_else(|| context_window(&shared.config.model));
+    events.send(
+        &sub_id,
+        EventMsg::TaskStarted {
+            model_context_window: window,
+        },
+    );
+    shared.history().extend(input);
+    let tools = ToolContext {
+        config: shared.config.clone(),
+        sub_id: sub_id.clone(),
+        events: events.clone(),
+        cancel: cancel.clone(),
+        sandbox_warned: shared.sandbox_warned.clone(),
+    };
+    let mut turn_usage = TokenUsage::default();
+    let mut last_agent_message: Option<String> = None;
+    loop {
+        let pending: Vec<ResponseItem> = std::mem::take(&mut *shared.pending());
+        shared.history().extend(pending);
+        let prompt = Prompt {
+            instructions: shared.instructions.clone(),
+            input: shared.history().clone(),
+            tools: tool_specs(),
+            output_schema: schema.clone(),
+            parallel_tool_calls: false,
+        };
+        let sampled = tokio::select! {
+            result = sample(&shared, &sub_id, &prompt) => result,
+            _ = cancel.cancelled() => {
+                events.send(&sub_id, EventMsg::TurnAborted { reason: TurnAbortReason::Interrupted });
+                return;
+            }
+        };
+        let sampled = match sampled {
+            Ok(sampled) => sampled,
+            Err(e) => {
+                events.send(
+                    &sub_id,
+                    EventMsg::Error {
+                        message: e.to_string(),
+                    },
+                );
+                events.send(
+                    &sub_id,
+                    EventMsg::TaskComplete {
+                        last_agent_message,
+                        usage: turn_usage,
+                    },
+                );
+                return;
+            }
+        };
+        if let Some(usage) = sampled.usage {
+            turn_usage.add(&usage);
+            let total = {
+                let mut total = shared.usage();
+                total.add(&usage);
+                *total
+            };
+            events.send(
+                &sub_id,
+                EventMsg::TokenCount {
+                    info: Some(TokenUsageInfo {
+                        total_token_usage: total,
+                        last_token_usage: usage,
+                        model_context_window: window,
+                    }),
+                },
+            );
+        }
+        let mut calls = Vec::new();
+        for item in &sampled.items {
+            match item {
+                ResponseItem::Message { role, .. } if role == "assistant" => {
+                    let text = item.message_text().unwrap_or_default();
+                    events.send(
+                        &sub_id,
+                        EventMsg::AgentMessage {
+                            message: text.clone(),
+                        },
+                    );
+                    last_agent_message = Some(text);
+                }
+                ResponseItem::Reasoning {
+                    summary, content, ..
+                } => {
+                    let text = reasoning_text(summary, content.as_deref());
+                    if !text.is_empty() {
+                        events.send(&sub_id, EventMsg::AgentReasoning { text });
+                    }
+                }
+                ResponseItem::FunctionCall {
+                    name,
+                    arguments,
+                    call_id,
+                    ..
+                } => calls.push((name.clone(), arguments.clone(), call_id.clone())),
+                _ => {}
+            }
+        }
+        shared.history().extend(sampled.items);
+        if calls.is_empty() {
+            if shared.pending().is_empty() {
+                break;
+            }
+            continue;
+        }
+        for (name, arguments, call_id) in calls {
+            // Every call gets exactly one output, even when the turn is being stopped.
+            let output = if cancel.is_cancelled() {
+                "aborted: the user interrupted the turn".to_string()
+            } else {
+                dispatch(&tools, &name, &call_id, &arguments).await
+            };
+            shared
+                .history()
+                .push(ResponseItem::FunctionCallOutput { call_id, output });
+        }
+        if cancel.is_cancelled() {
+            events.send(
+                &sub_id,
+                EventMsg::TurnAborted {
+                    reason: TurnAbortReason::Interrupted,
+                },
+            );
+            return;
+        }
+    }
+    events.send(
+        &sub_id,
+        EventMsg::TaskComplete {
+            last_agent_message,
+            usage: turn_usage,
+        },
+    );
+}
+
+fn reasoning_text(
+    summary: &[ReasoningSummaryPart],
+    content: Option<&[ReasoningContent]>,
+) -> String {
+    let parts: Vec<&str> = summary
+        .iter()
+        .map(|ReasoningSummaryPart::SummaryText { text }| text.as_str())
+        .collect();
+    if !parts.is_empty() {
+        return parts.join("\n\n");
+    }
+    content
+        .unwrap_or_default()
+        .iter()
+        .map(ReasoningContent::text)
+        .collect::<Vec<_>>()
+        .join("")
+}
+
+/// One model response, re-requested when the stream breaks (up to `stream_max_retries`).
+async fn sample(shared: &Shared, sub_id: &str, prompt: &Prompt) -> Result<Sampled, ApiError> {
+    let max = shared.client.stream_max_retries();
+    let mut retries = 0u64;
+    loop {
+        match sample_once(shared, sub_id, prompt).await {
+            Ok(sampled) => return Ok(sampled),
+            Err(e) if e.is_stream_retryable() && retries < max => {
+                retries += 1;
+                let delay = backoff(retries);
+                shared.events.send(
+                    sub_id,
+                    EventMsg::StreamError {
+                        message: format!(
+                            "{e}; reconnecting {retries}/{max} in {:.1}s",
+                            delay.as_secs_f64()
+                        ),
+                    },
+                );
+                tokio::time::sleep(delay).await;
+            }
+            Err(ApiError::Stream(message)) => {
+                return Err(ApiError::Stream(format!(
+                    "{message} (gave up after {retries} reconnects)"
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+async fn sample_once(shared: &Shared, sub_id: &str, prompt: &Prompt) -> Result<Sampled, ApiError> {
+    let mut stream = shared.client.stream(prompt).await?;
+    let mut items = Vec::new();
+    while let Some(event) = stream.next().await {
+        match event? {
+            ResponseEvent::Created => {}
+            ResponseEvent::OutputTextDelta(delta) => {
+                shared
+                    .events
+                    .send(sub_id, EventMsg::AgentMessageDelta { delta });
+            }
+            ResponseEvent::ReasoningSummaryDelta(delta)
+            | ResponseEvent::ReasoningContentDelta(delta) => {
+                shared
+                    .events
+                    .send(sub_id, EventMsg::AgentReasoningDelta { delta });
+            }
+            ResponseEvent::OutputItemDone(item) => items.push(item),
+            ResponseEvent::Completed { usage, .. } => return Ok(Sampled { items, usage }),
+        }
+    }
+    Err(ApiError::Stream(
+        "the model stream ended before the response completed".into(),
+    ))
+}

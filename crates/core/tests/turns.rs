@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The engine end to end against the mock model server over real HTTP.
 
 use std::time::Duration;

@@ -59,9 +59,9 @@ impl ResponseItem {
             ResponseItem::Message { content, .. } => Some(
                 content
                     .iter()
-                    .filter_map(|c| match c {
+                    .map(|c| match c {
                         ContentItem::InputText { text } | ContentItem::OutputText { text } => {
-                            Some(text.as_str())
+                            text.as_str()
                         }
                     })
                     .collect::<Vec<_>>()

@@ -1,0 +1,198 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use codex_protocol::{AskForApproval, SandboxMode};
+
+const EXAMPLES: &str = "\
+Examples:
+  codex exec \"explain what src/main.rs does\"
+  echo \"fix the failing test\" | codex exec --full-auto -
+  codex exec --json -s danger-full-access \"run the tests\" > events.jsonl
+  codex exec -m o3 -c model_reasoning_effort=high \"review this diff\"
+  codex exec --oss \"summarise README.md\"        (local Ollama or LM Studio)
+  codex config show                              (each value and where it came from)
+  codex completion zsh > ~/.zfunc/_codex";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "codex-cli",
+    bin_name = "codex",
+    version,
+    about = "A coding agent for the terminal: it reads your task, runs commands and edits files.",
+    after_help = EXAMPLES,
+    subcommand_negates_reqs = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    #[command(flatten)]
+    pub shared: SharedOptions,
+
+    /// When the agent asks before running a command (interactive mode).
+    #[arg(short = 'a', long = "ask-for-approval", value_enum, global = false)]
+    pub approval: Option<ApprovalArg>,
+
+    /// The task, for the interactive mode.
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a task without the interactive UI and print the result.
+    #[command(visible_alias = "e", after_help = EXAMPLES)]
+    Exec(ExecArgs),
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+    /// Print a shell completion script.
+    Completion {
+        #[arg(value_enum, default_value_t = Shell::Bash)]
+        shell: Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the resolved configuration and where each value came from.
+    Show {
+        /// Print JSON instead of TOML-like lines.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        shared: SharedOptions,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// Options shared by the interactive mode and `exec`.
+#[derive(Debug, Default, Clone, Args)]
+pub struct SharedOptions {
+    /// Override a config value: -c key=value (value parsed as TOML, else taken as a string).
+    #[arg(short = 'c', long = "config", value_name = "key=value", global = true)]
+    pub config_overrides: Vec<String>,
+
+    /// Model to use.
+    #[arg(short = 'm', long = "model")]
+    pub model: Option<String>,
+
+    /// Profile from config.toml ([profiles.NAME]).
+    #[arg(short = 'p', long = "profile")]
+    pub profile: Option<String>,
+
+    /// Where commands may write: read-only, workspace-write or danger-full-access.
+    #[arg(short = 's', long = "sandbox", value_enum)]
+    pub sandbox: Option<SandboxArg>,
+
+    /// Low-friction automatic mode: sandbox workspace-write, approvals on request.
+    #[arg(long = "full-auto", conflicts_with = "yolo")]
+    pub full_auto: bool,
+
+    /// Run every command without asking and without a sandbox. Only for isolated machines.
+    #[arg(
+        long = "dangerously-bypass-approvals-and-sandbox",
+        alias = "yolo",
+        id = "yolo"
+    )]
+    pub yolo: bool,
+
+    /// Use a local model server (Ollama by default, or `oss_provider`).
+    #[arg(long = "oss")]
+    pub oss: bool,
+
+    /// Which local provider --oss uses.
+    #[arg(long = "local-provider", value_enum)]
+    pub local_provider: Option<LocalProviderArg>,
+
+    /// Work in this directory instead of the current one.
+    #[arg(short = 'C', long = "cd", value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    #[command(flatten)]
+    pub shared: SharedOptions,
+
+    /// Print events as JSON lines on stdout.
+    #[arg(long = "json", alias = "experimental-json")]
+    pub json: bool,
+
+    /// Write the agent's last message to this file.
+    #[arg(short = 'o', long = "output-last-message", value_name = "FILE")]
+    pub output_last_message: Option<PathBuf>,
+
+    /// JSON Schema the final answer must match.
+    #[arg(long = "output-schema", value_name = "FILE")]
+    pub output_schema: Option<PathBuf>,
+
+    /// Allow running outside a Git repository.
+    #[arg(long = "skip-git-repo-check")]
+    pub skip_git_repo_check: bool,
+
+    /// Colour in human output.
+    #[arg(long = "color", value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
+    /// The task; `-` or nothing reads it from stdin.
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Always,
+    Never,
+    Auto,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SandboxArg {
+    ReadOnly,
+    WorkspaceWrite,
+    DangerFullAccess,
+}
+
+impl From<SandboxArg> for SandboxMode {
+    fn from(s: SandboxArg) -> Self {
+        match s {
+            SandboxArg::ReadOnly => SandboxMode::ReadOnly,
+            SandboxArg::WorkspaceWrite => SandboxMode::WorkspaceWrite,
+            SandboxArg::DangerFullAccess => SandboxMode::DangerFullAccess,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ApprovalArg {
+    Untrusted,
+    OnFailure,
+    OnRequest,
+    Never,
+}
+
+impl From<ApprovalArg> for AskForApproval {
+    fn from(a: ApprovalArg) -> Self {
+        match a {
+            ApprovalArg::Untrusted => AskForApproval::Untrusted,
+            ApprovalArg::OnFailure => AskForApproval::OnFailure,
+            ApprovalArg::OnRequest => AskForApproval::OnRequest,
+            ApprovalArg::Never => AskForApproval::Never,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LocalProviderArg {
+    Ollama,
+    Lmstudio,
+}

@@ -1,0 +1,164 @@
+//! `codex exec` for people: progress on stderr, the final message alone on stdout.
+
+use std::io::Write;
+
+use codex_protocol::{EventMsg, StepStatus};
+
+use super::shell_join;
+
+/// Command output lines shown per command; the model and `--json` get all of it.
+const SHOWN_OUTPUT_LINES: usize = 20;
+
+pub struct HumanOutput {
+    color: bool,
+    show_reasoning: bool,
+}
+
+struct Style(&'static str);
+
+const BOLD: Style = Style("1");
+const DIM: Style = Style("2");
+const ITALIC: Style = Style("3");
+const RED: Style = Style("31");
+const GREEN: Style = Style("32");
+const YELLOW: Style = Style("33");
+const MAGENTA: Style = Style("35");
+const CYAN: Style = Style("36");
+
+impl HumanOutput {
+    pub fn new(color: bool, show_reasoning: bool) -> Self {
+        HumanOutput {
+            color,
+            show_reasoning,
+        }
+    }
+
+    fn paint(&self, style: &Style, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{}m{text}\x1b[0m", style.0)
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn prompt(&self, prompt: &str) {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(err, "{}\n{}", self.paint(&CYAN, "user"), prompt.trim_end());
+    }
+
+    pub fn on_event(&mut self, msg: &EventMsg) {
+        let mut err = std::io::stderr().lock();
+        let _ = self.write_event(&mut err, msg);
+    }
+
+    fn write_event(&self, err: &mut impl Write, msg: &EventMsg) -> std::io::Result<()> {
+        match msg {
+            EventMsg::SessionConfigured(e) => {
+                let rule = self.paint(&DIM, "--------");
+                writeln!(
+                    err,
+                    "{} {}",
+                    self.paint(&BOLD, "codex"),
+                    env!("CARGO_PKG_VERSION")
+                )?;
+                writeln!(err, "{rule}")?;
+                writeln!(err, "{} {}", self.paint(&BOLD, "workdir:"), e.cwd.display())?;
+                writeln!(err, "{} {}", self.paint(&BOLD, "model:"), e.model)?;
+                writeln!(
+                    err,
+                    "{} {}",
+                    self.paint(&BOLD, "provider:"),
+                    e.model_provider_id
+                )?;
+                writeln!(
+                    err,
+                    "{} {}",
+                    self.paint(&BOLD, "approval:"),
+                    e.approval_policy
+                )?;
+                writeln!(
+                    err,
+                    "{} {}",
+                    self.paint(&BOLD, "sandbox:"),
+                    e.sandbox_policy.mode()
+                )?;
+                writeln!(err, "{} {}", self.paint(&BOLD, "session id:"), e.session_id)?;
+                writeln!(err, "{rule}")?;
+            }
+            EventMsg::AgentReasoning { text } if self.show_reasoning => {
+                writeln!(
+                    err,
+                    "{}",
+                    self.paint(&ITALIC, &self.paint(&MAGENTA, "thinking"))
+                )?;
+                writeln!(err, "{}", self.paint(&ITALIC, text.trim_end()))?;
+            }
+            EventMsg::AgentMessage { message } => {
+                writeln!(
+                    err,
+                    "{}\n{}",
+                    self.paint(&MAGENTA, "codex"),
+                    message.trim_end()
+                )?;
+            }
+            EventMsg::ExecCommandBegin(e) => {
+                writeln!(
+                    err,
+                    "{} {} in {}",
+                    self.paint(&MAGENTA, "exec"),
+                    self.paint(&BOLD, &shell_join(&e.command)),
+                    e.cwd.display()
+                )?;
+            }
+            EventMsg::ExecCommandEnd(e) => {
+                let status = if e.exit_code == 0 {
+                    self.paint(&GREEN, &format!("succeeded in {}ms:", e.duration_ms))
+                } else if e.timed_out {
+                    self.paint(&RED, &format!("timed out after {}ms:", e.duration_ms))
+                } else {
+                    self.paint(
+                        &RED,
+                        &format!("exited {} in {}ms:", e.exit_code, e.duration_ms),
+                    )
+                };
+                writeln!(err, "{status}")?;
+                let lines: Vec<&str> = e.aggregated_output.lines().collect();
+                for line in lines.iter().take(SHOWN_OUTPUT_LINES) {
+                    writeln!(err, "{}", self.paint(&DIM, line))?;
+                }
+                if lines.len() > SHOWN_OUTPUT_LINES {
+                    let more = format!("... +{} lines", lines.len() - SHOWN_OUTPUT_LINES);
+                    writeln!(err, "{}", self.paint(&DIM, &more))?;
+                }
+            }
+            EventMsg::PlanUpdate(plan) => {
+                writeln!(err, "{}", self.paint(&MAGENTA, "plan"))?;
+                if let Some(explanation) = &plan.explanation {
+                    writeln!(err, "{}", self.paint(&DIM, explanation))?;
+                }
+                for item in &plan.plan {
+                    let mark = match item.status {
+                        StepStatus::Completed => self.paint(&GREEN, "✓"),
+                        StepStatus::InProgress => self.paint(&CYAN, "→"),
+                        StepStatus::Pending => self.paint(&DIM, "·"),
+                    };
+                    writeln!(err, "  {mark} {}", item.step)?;
+                }
+            }
+            EventMsg::Warning { message } => {
+                writeln!(err, "{} {message}", self.paint(&YELLOW, "warning:"))?;
+            }
+            EventMsg::StreamError { message } => {
+                writeln!(err, "{} {message}", self.paint(&YELLOW, "stream error:"))?;
+            }
+            EventMsg::Error { message } => {
+                writeln!(err, "{} {message}", self.paint(&RED, "error:"))?;
+            }
+            EventMsg::TurnAborted { .. } => {
+                writeln!(err, "{}", self.paint(&RED, "interrupted"))?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,158 @@
+//! `codex exec --json`: engine events as the JSON lines `@openai/codex-sdk` reads.
+
+use codex_protocol::{EventMsg, ExecCommandEndEvent, StepStatus, UpdatePlanArgs};
+use serde_json::{Value, json};
+
+use super::shell_join;
+
+/// Turns engine events into thread events, keeping the item ids and the open todo list.
+#[derive(Default)]
+pub struct JsonlMapper {
+    next_item: u64,
+    open_commands: Vec<(String, String, String)>,
+    todo_item: Option<String>,
+    todo_items: Value,
+    error: Option<String>,
+}
+
+impl JsonlMapper {
+    fn item_id(&mut self) -> String {
+        let id = format!("item_{}", self.next_item);
+        self.next_item += 1;
+        id
+    }
+
+    pub fn map(&mut self, msg: &EventMsg) -> Vec<Value> {
+        match msg {
+            EventMsg::SessionConfigured(e) => {
+                vec![json!({"type": "thread.started", "thread_id": e.session_id})]
+            }
+            EventMsg::TaskStarted { .. } => {
+                self.error = None;
+                vec![json!({"type": "turn.started"})]
+            }
+            EventMsg::AgentMessage { message } => {
+                let id = self.item_id();
+                vec![item(
+                    "item.completed",
+                    json!({"id": id, "type": "agent_message", "text": message}),
+                )]
+            }
+            EventMsg::AgentReasoning { text } => {
+                let id = self.item_id();
+                vec![item(
+                    "item.completed",
+                    json!({"id": id, "type": "reasoning", "text": text}),
+                )]
+            }
+            EventMsg::ExecCommandBegin(e) => {
+                let id = self.item_id();
+                let command = shell_join(&e.command);
+                self.open_commands
+                    .push((e.call_id.clone(), id.clone(), command.clone()));
+                vec![item(
+                    "item.started",
+                    json!({"id": id, "type": "command_execution", "command": command,
+                        "aggregated_output": "", "status": "in_progress"}),
+                )]
+            }
+            EventMsg::ExecCommandEnd(e) => vec![self.command_done(e)],
+            EventMsg::PlanUpdate(plan) => vec![self.plan(plan)],
+            EventMsg::Warning { message } | EventMsg::StreamError { message } => {
+                let id = self.item_id();
+                vec![item(
+                    "item.completed",
+                    json!({"id": id, "type": "error", "message": message}),
+                )]
+            }
+            EventMsg::Error { message } => {
+                self.error = Some(message.clone());
+                vec![json!({"type": "error", "message": message})]
+            }
+            EventMsg::TaskComplete { usage, .. } => {
+                let mut out = self.close_todo();
+                out.push(match self.error.take() {
+                    Some(message) => json!({"type": "turn.failed", "error": {"message": message}}),
+                    None => json!({"type": "turn.completed", "usage": {
+                        "input_tokens": usage.input_tokens,
+                        "cached_input_tokens": usage.cached_input_tokens,
+                        "output_tokens": usage.output_tokens,
+                    }}),
+                });
+                out
+            }
+            EventMsg::TurnAborted { .. } => {
+                let mut out = self.close_todo();
+                out.push(json!({"type": "turn.failed",
+                    "error": {"message": "the turn was interrupted"}}));
+                out
+            }
+            EventMsg::AgentMessageDelta { .. }
+            | EventMsg::AgentReasoningDelta { .. }
+            | EventMsg::ExecCommandOutputDelta(_)
+            | EventMsg::TokenCount { .. }
+            | EventMsg::ShutdownComplete => Vec::new(),
+        }
+    }
+
+    fn command_done(&mut self, e: &ExecCommandEndEvent) -> Value {
+        let (id, command) = match self
+            .open_commands
+            .iter()
+            .position(|(c, _, _)| *c == e.call_id)
+        {
+            Some(i) => {
+                let (_, id, command) = self.open_commands.remove(i);
+                (id, command)
+            }
+            None => (self.item_id(), shell_join(&e.command)),
+        };
+        let status = if e.exit_code == 0 {
+            "completed"
+        } else {
+            "failed"
+        };
+        item(
+            "item.completed",
+            json!({"id": id, "type": "command_execution", "command": command,
+                "aggregated_output": e.aggregated_output, "exit_code": e.exit_code,
+                "status": status}),
+        )
+    }
+
+    fn plan(&mut self, plan: &UpdatePlanArgs) -> Value {
+        self.todo_items = plan
+            .plan
+            .iter()
+            .map(|p| json!({"text": p.step, "completed": p.status == StepStatus::Completed}))
+            .collect();
+        match &self.todo_item {
+            Some(id) => item(
+                "item.updated",
+                json!({"id": id, "type": "todo_list", "items": self.todo_items}),
+            ),
+            None => {
+                let id = self.item_id();
+                self.todo_item = Some(id.clone());
+                item(
+                    "item.started",
+                    json!({"id": id, "type": "todo_list", "items": self.todo_items}),
+                )
+            }
+        }
+    }
+
+    fn close_todo(&mut self) -> Vec<Value> {
+        match self.todo_item.take() {
+            Some(id) => vec![item(
+                "item.completed",
+                json!({"id": id, "type": "todo_list", "items": self.todo_items}),
+            )],
+            None => Vec::new(),
+        }
+    }
+}
+
+fn item(kind: &str, item: Value) -> Value {
+    json!({"type": kind, "item": item})
+}

@@ -1,0 +1,337 @@
+//! `codex exec`: one task, no interactive UI.
+
+mod human;
+mod jsonl;
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use codex_config::{Config, TrustLevel};
+use codex_core::Codex;
+use codex_protocol::{EventMsg, Op, TokenUsage, UserInput};
+use serde_json::Value;
+
+use crate::args::{ColorArg, ExecArgs, SharedOptions};
+use crate::setup::{Extra, load_config, merge};
+use human::HumanOutput;
+use jsonl::JsonlMapper;
+
+/// Exit status for a run stopped by Ctrl-C (128 + SIGINT).
+const EXIT_INTERRUPTED: i32 = 130;
+
+pub fn run(root: &SharedOptions, args: ExecArgs) -> i32 {
+    match prepare(root, &args) {
+        Ok(prepared) => {
+            crate::logging::init(&prepared.config.codex_home);
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    eprintln!("error: cannot start the async runtime: {e}");
+                    return 1;
+                }
+            };
+            runtime.block_on(drive(prepared, &args))
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            1
+        }
+    }
+}
+
+struct Prepared {
+    config: Config,
+    prompt: String,
+    schema: Option<Value>,
+}
+
+fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
+    let options = merge(root, &args.shared);
+    let loaded = load_config(
+        &options,
+        Extra {
+            approval: None,
+            exec: true,
+        },
+    )?;
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let config = loaded.config;
+    if !args.skip_git_repo_check && !trusted_dir(&config) {
+        return Err(
+            "Not inside a trusted directory and --skip-git-repo-check was not specified.".into(),
+        );
+    }
+    let schema = match &args.output_schema {
+        Some(path) => Some(read_schema(path)?),
+        None => None,
+    };
+    let prompt = read_prompt(args.prompt.as_deref())?;
+    Ok(Prepared {
+        config,
+        prompt,
+        schema,
+    })
+}
+
+/// Inside a Git work tree, or in a project marked trusted.
+fn trusted_dir(config: &Config) -> bool {
+    let trusted = config
+        .toml
+        .projects
+        .as_ref()
+        .and_then(|p| p.get(&config.cwd.to_string_lossy().to_string()))
+        .and_then(|p| p.trust_level)
+        == Some(TrustLevel::Trusted);
+    trusted || config.cwd.ancestors().any(|dir| dir.join(".git").exists())
+}
+
+fn read_schema(path: &Path) -> Result<Value, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read --output-schema {}: {e}", path.display()))?;
+    let schema: Value = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "--output-schema {} is not valid JSON (line {}, column {}): {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    if !schema.is_object() {
+        return Err(format!(
+            "--output-schema {} must contain a JSON Schema object",
+            path.display()
+        ));
+    }
+    Ok(schema)
+}
+
+fn read_prompt(arg: Option<&str>) -> Result<String, String> {
+    let prompt = match arg {
+        Some(p) if p != "-" => p.to_string(),
+        _ => {
+            let mut stdin = std::io::stdin();
+            if arg.is_none() && stdin.is_terminal() {
+                return Err(
+                    "no prompt given: pass the task as an argument, or pipe it on stdin with `-`"
+                        .into(),
+                );
+            }
+            let mut text = String::new();
+            stdin
+                .read_to_string(&mut text)
+                .map_err(|e| format!("cannot read the prompt from stdin: {e}"))?;
+            text
+        }
+    };
+    if prompt.trim().is_empty() {
+        return Err("the prompt is empty".into());
+    }
+    Ok(prompt)
+}
+
+enum Outcome {
+    Completed,
+    Failed(String),
+    Interrupted,
+}
+
+async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
+    let Prepared {
+        config,
+        prompt,
+        schema,
+    } = prepared;
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stderr().is_terminal() && config.env_var("NO_COLOR").is_none(),
+    };
+    let mut human = (!args.json).then(|| HumanOutput::new(color, !config.hide_agent_reasoning));
+    let mut mapper = JsonlMapper::default();
+    let mut stdout = std::io::stdout().lock();
+    let session_codex_home = config.codex_home.clone();
+    let _ = session_codex_home;
+    let mut codex = match Codex::spawn(config) {
+        Ok(codex) => codex,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 1;
+        }
+    };
+    let submitted = codex
+        .submit(Op::UserTurn {
+            items: vec![UserInput::Text {
+                text: prompt.clone(),
+            }],
+            final_output_json_schema: schema,
+        })
+        .await;
+    if let Err(e) = submitted {
+        eprintln!("error: {e}");
+        return 1;
+    }
+    let mut last_message: Option<String> = None;
+    let mut usage = TokenUsage::default();
+    let mut error: Option<String> = None;
+    let mut prompt_shown = false;
+    let mut interrupt_sent = false;
+    let outcome = loop {
+        let event = tokio::select! {
+            event = codex.next_event() => event,
+            _ = tokio::signal::ctrl_c(), if !interrupt_sent => {
+                interrupt_sent = true;
+                let _ = codex.submit(Op::Interrupt).await;
+                continue;
+            }
+        };
+        let Some(event) = event else {
+            break Outcome::Failed("the session ended unexpectedly".into());
+        };
+        if let Some(human) = human.as_mut() {
+            human.on_event(&event.msg);
+            if !prompt_shown && matches!(event.msg, EventMsg::SessionConfigured(_)) {
+                human.prompt(&prompt);
+                prompt_shown = true;
+            }
+        } else {
+            for line in mapper.map(&event.msg) {
+                let _ = writeln!(stdout, "{line}");
+            }
+            let _ = stdout.flush();
+            if let EventMsg::Warning { message } = &event.msg {
+                eprintln!("warning: {message}");
+            }
+        }
+        match event.msg {
+            EventMsg::Error { message } => error = Some(message),
+            EventMsg::TaskComplete {
+                last_agent_message,
+                usage: turn_usage,
+            } => {
+                last_message = last_agent_message;
+                usage = turn_usage;
+                break match error.take() {
+                    Some(message) => Outcome::Failed(message),
+                    None => Outcome::Completed,
+                };
+            }
+            EventMsg::TurnAborted { .. } => break Outcome::Interrupted,
+            _ => {}
+        }
+    };
+    shutdown(&mut codex).await;
+
+    if let Some(path) = &args.output_last_message {
+        write_last_message(path, last_message.as_deref().unwrap_or(""));
+    }
+    if !usage.is_zero() {
+        eprintln!("{}", usage_line(&usage));
+    }
+    match outcome {
+        Outcome::Completed => {
+            if !args.json
+                && let Some(message) = &last_message
+            {
+                let _ = writeln!(stdout, "{}", message.trim_end());
+            }
+            0
+        }
+        Outcome::Failed(message) => {
+            if args.json {
+                eprintln!("error: {message}");
+            }
+            1
+        }
+        Outcome::Interrupted => EXIT_INTERRUPTED,
+    }
+}
+
+async fn shutdown(codex: &mut Codex) {
+    if codex.submit(Op::Shutdown).await.is_err() {
+        return;
+    }
+    let wait = async {
+        while let Some(ev) = codex.next_event().await {
+            if matches!(ev.msg, EventMsg::ShutdownComplete) {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), wait).await;
+}
+
+fn write_last_message(path: &PathBuf, message: &str) {
+    if let Err(e) = std::fs::write(path, message) {
+        eprintln!(
+            "warning: cannot write the last message to {}: {e}",
+            path.display()
+        );
+    }
+}
+
+fn usage_line(u: &TokenUsage) -> String {
+    let mut line = format!(
+        "tokens used: total={} input={}",
+        u.total_tokens, u.input_tokens
+    );
+    if u.cached_input_tokens > 0 {
+        line.push_str(&format!(" (+ {} cached)", u.cached_input_tokens));
+    }
+    line.push_str(&format!(" output={}", u.output_tokens));
+    if u.reasoning_output_tokens > 0 {
+        line.push_str(&format!(" (reasoning {})", u.reasoning_output_tokens));
+    }
+    line
+}
+
+/// Joins argv the way a shell would need it typed.
+pub(crate) fn shell_join(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            let plain = !a.is_empty()
+                && a.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+            if plain {
+                a.clone()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_join_quotes_what_needs_it() {
+        let argv: Vec<String> = ["bash", "-lc", "echo 'hi' && ls"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(shell_join(&argv), r"bash -lc 'echo '\''hi'\'' && ls'");
+    }
+
+    #[test]
+    fn usage_line_mentions_cached_and_reasoning() {
+        let u = TokenUsage {
+            input_tokens: 10,
+            cached_input_tokens: 4,
+            output_tokens: 3,
+            reasoning_output_tokens: 1,
+            total_tokens: 13,
+        };
+        assert_eq!(
+            usage_line(&u),
+            "tokens used: total=13 input=10 (+ 4 cached) output=3 (reasoning 1)"
+        );
+    }
+}

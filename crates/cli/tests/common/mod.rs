@@ -1,0 +1,102 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use codex_test_support::MockServer;
+
+/// A CODEX_HOME and a work directory for one run of the real binary.
+pub struct Sandbox {
+    pub home: tempfile::TempDir,
+    pub work: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Sandbox {
+            home: tempfile::tempdir().unwrap(),
+            work: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let path = self.home.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// `codex` with a clean environment pointing at this sandbox.
+    pub fn codex(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_codex"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("CODEX_HOME", self.home.path())
+            .current_dir(self.work.path());
+        cmd
+    }
+
+    /// `codex exec` against the mock, with the given wire.
+    pub fn exec(&self, server: &MockServer, wire: &str) -> Command {
+        let mut cmd = self.codex();
+        cmd.arg("exec")
+            .arg("--skip-git-repo-check")
+            .args(mock_provider_args(server, wire));
+        cmd
+    }
+}
+
+pub fn mock_provider_args(server: &MockServer, wire: &str) -> Vec<String> {
+    vec![
+        "-c".into(),
+        "model_provider=mock".into(),
+        "-c".into(),
+        format!("model_providers.mock.base_url=\"{}\"", server.url()),
+        "-c".into(),
+        format!("model_providers.mock.wire_api=\"{wire}\""),
+        "-c".into(),
+        "model_providers.mock.request_max_retries=1".into(),
+        "-c".into(),
+        "model_providers.mock.stream_max_retries=1".into(),
+        "-m".into(),
+        "mock-model".into(),
+    ]
+}
+
+pub fn run_with_stdin(cmd: &mut Command, stdin: &str) -> Output {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(mut input) = child.stdin.take() {
+        input.write_all(stdin.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    run_with_stdin(cmd, "")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    stdout(o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+pub fn exists(p: &Path) -> bool {
+    p.exists()
+}

@@ -117,6 +117,10 @@ pub struct SharedOptions {
     /// Work in this directory instead of the current one.
     #[arg(short = 'C', long = "cd", value_name = "DIR")]
     pub cwd: Option<PathBuf>,
+
+    /// Another directory commands may write to (with --sandbox workspace-write).
+    #[arg(long = "add-dir", value_name = "DIR")]
+    pub add_dirs: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +147,10 @@ pub struct ExecArgs {
     /// Colour in human output.
     #[arg(long = "color", value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
+
+    /// Who started the session (recorded by SDK callers); accepted for compatibility.
+    #[arg(long = "thread-source", hide = true)]
+    pub thread_source: Option<String>,
 
     /// The task; `-` or nothing reads it from stdin.
     pub prompt: Option<String>,

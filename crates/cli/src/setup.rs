@@ -20,6 +20,7 @@ pub fn merge(root: &SharedOptions, sub: &SharedOptions) -> SharedOptions {
     out.oss |= sub.oss;
     out.local_provider = sub.local_provider.or(out.local_provider);
     out.cwd = sub.cwd.clone().or(out.cwd);
+    out.add_dirs.extend(sub.add_dirs.iter().cloned());
     out
 }
 
@@ -39,8 +40,13 @@ pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, Stri
     let mut flags = FlagOverrides {
         profile: options.profile.clone(),
         oss: options.oss || options.local_provider.is_some(),
+        add_dirs: Vec::new(),
         entries: Vec::new(),
     };
+    for dir in &options.add_dirs {
+        let full = resolve_dir(dir).map_err(|e| e.replace("-C", "--add-dir"))?;
+        flags.add_dirs.push(full);
+    }
     if let Some(model) = &options.model {
         flags.set("--model", "model", model.as_str());
     }

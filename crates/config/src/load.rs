@@ -23,6 +23,8 @@ pub struct FlagOverrides {
     pub profile: Option<String>,
     /// `--oss`: use the local provider (`oss_provider`, else Ollama).
     pub oss: bool,
+    /// `--add-dir`: directories added to the writable roots.
+    pub add_dirs: Vec<PathBuf>,
     pub entries: Vec<FlagValue>,
 }
 
@@ -235,6 +237,7 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
             active_profile: profile_name,
             env,
             honour_codex_api_key: options.honour_codex_api_key,
+            add_dirs: options.flags.add_dirs.clone(),
         },
         &mut warnings,
     )?;

@@ -87,8 +87,11 @@ pub(crate) struct ProviderEnv<'a> {
     pub stored_api_key: Option<String>,
 }
 
+/// `openai_base_url` (config) wins over `OPENAI_BASE_URL` (environment) for the built-in
+/// OpenAI provider.
 pub(crate) fn built_in_providers(
     lookup: &dyn Fn(&str) -> Option<String>,
+    openai_base_url: Option<&str>,
 ) -> BTreeMap<String, ModelProviderToml> {
     let non_empty = |k: &str| lookup(k).filter(|v| !v.trim().is_empty());
     let mut map = BTreeMap::new();
@@ -104,7 +107,10 @@ pub(crate) fn built_in_providers(
         ModelProviderToml {
             name: Some("OpenAI".to_string()),
             base_url: Some(
-                non_empty("OPENAI_BASE_URL").unwrap_or_else(|| OPENAI_DEFAULT_BASE_URL.to_string()),
+                openai_base_url
+                    .map(String::from)
+                    .or_else(|| non_empty("OPENAI_BASE_URL"))
+                    .unwrap_or_else(|| OPENAI_DEFAULT_BASE_URL.to_string()),
             ),
             env_key: Some("OPENAI_API_KEY".to_string()),
             env_key_instructions: Some(

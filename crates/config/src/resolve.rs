@@ -23,6 +23,8 @@ pub(crate) struct Context {
     pub active_profile: Option<String>,
     pub env: Arc<Vec<(String, String)>>,
     pub honour_codex_api_key: bool,
+    /// `--add-dir` directories: extra writable roots.
+    pub add_dirs: Vec<PathBuf>,
 }
 
 pub(crate) fn resolve(
@@ -44,7 +46,7 @@ pub(crate) fn resolve(
     };
 
     // Providers: built-ins win over user entries of the same id.
-    let built_ins = built_in_providers(&lookup);
+    let built_ins = built_in_providers(&lookup, toml.openai_base_url.as_deref());
     let mut providers = toml.model_providers.clone().unwrap_or_default();
     for (id, built_in) in &built_ins {
         if providers.contains_key(id) {
@@ -102,7 +104,12 @@ pub(crate) fn resolve(
         mode = SandboxMode::WorkspaceWrite;
     }
     let sww = toml.sandbox_workspace_write.clone().unwrap_or_default();
-    let writable_roots = sww.writable_roots.clone().unwrap_or_default();
+    let mut writable_roots = sww.writable_roots.clone().unwrap_or_default();
+    for dir in &ctx.add_dirs {
+        if !writable_roots.contains(dir) {
+            writable_roots.push(dir.clone());
+        }
+    }
     for root in &writable_roots {
         if !root.is_absolute() {
             return Err(fail(

@@ -21,6 +21,8 @@ pub struct ConfigToml {
     pub model: Option<String>,
     pub review_model: Option<String>,
     pub model_provider: Option<String>,
+    /// Base URL of the built-in `openai` provider (beats `OPENAI_BASE_URL`).
+    pub openai_base_url: Option<String>,
     pub model_context_window: Option<u64>,
     pub model_auto_compact_token_limit: Option<i64>,
     pub model_max_output_tokens: Option<u64>,
@@ -69,6 +71,8 @@ pub struct ConfigToml {
     pub windows_wsl_setup_acknowledged: Option<bool>,
     pub notice: Option<toml::Table>,
     pub disable_response_storage: Option<bool>,
+    /// The hosted web search tool: `live`, `cached` or `disabled`.
+    pub web_search: Option<WebSearchMode>,
 
     // Legacy switches: still read, mapped onto `[features]` with a warning.
     pub experimental_use_exec_command_tool: Option<bool>,
@@ -85,6 +89,14 @@ pub struct ConfigToml {
 pub enum ReasoningSummaryFormat {
     None,
     Experimental,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebSearchMode {
+    Live,
+    Cached,
+    Disabled,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

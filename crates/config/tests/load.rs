@@ -527,3 +527,33 @@ fn secrets_are_redacted_in_show() {
             && matches!(s, Source::File { .. })
     ));
 }
+
+#[test]
+fn openai_base_url_key_beats_the_environment() {
+    let home = Home::new("openai_base_url = \"http://127.0.0.1:1/v1\"\n");
+    let mut options = home.options();
+    options
+        .env
+        .push(("OPENAI_BASE_URL".into(), "http://127.0.0.1:2/v1".into()));
+    let c = load(options).unwrap().config;
+    assert_eq!(c.model_provider.base_url, "http://127.0.0.1:1/v1");
+}
+
+#[test]
+fn add_dirs_extend_writable_roots() {
+    let home = Home::new(
+        "sandbox_mode = \"workspace-write\"\n[sandbox_workspace_write]\nwritable_roots = [\"/srv\"]\n",
+    );
+    let flags = FlagOverrides {
+        add_dirs: vec!["/data".into(), "/srv".into()],
+        ..Default::default()
+    };
+    let c = home.load_with(&[], flags).unwrap().config;
+    let SandboxPolicy::WorkspaceWrite { writable_roots, .. } = c.sandbox_policy else {
+        panic!("not workspace-write");
+    };
+    assert_eq!(
+        writable_roots,
+        vec![std::path::PathBuf::from("/srv"), "/data".into()]
+    );
+}

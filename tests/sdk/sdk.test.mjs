@@ -1,0 +1,87 @@
+// The exec --json contract, checked by the real @openai/codex-sdk against our binary.
+// CODEX_BIN and MOCK_BIN point at the built `codex` and `mock-model-server`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { Codex } from "@openai/codex-sdk";
+
+const codexBin = process.env.CODEX_BIN;
+const mockBin = process.env.MOCK_BIN;
+assert.ok(codexBin && mockBin, "set CODEX_BIN and MOCK_BIN");
+
+const servers = [];
+const dirs = [];
+
+async function startMock(scenario) {
+  const child = spawn(mockBin, ["--scenario", scenario], { stdio: ["pipe", "pipe", "inherit"] });
+  servers.push(child);
+  const lines = createInterface({ input: child.stdout });
+  const url = await new Promise((resolve, reject) => {
+    lines.once("line", resolve);
+    child.once("exit", (code) => reject(new Error(`mock exited with ${code}`)));
+  });
+  return url;
+}
+
+function tempDir() {
+  const dir = mkdtempSync(join(tmpdir(), "codex-sdk-"));
+  dirs.push(dir);
+  return dir;
+}
+
+function client(url) {
+  const home = tempDir();
+  return new Codex({
+    codexPathOverride: codexBin,
+    baseUrl: url,
+    apiKey: "test-key",
+    env: { PATH: process.env.PATH, HOME: home, CODEX_HOME: home },
+  });
+}
+
+after(() => {
+  for (const s of servers) s.stdin.end();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+test("run() returns the final response, items and usage", async () => {
+  const url = await startMock("shell");
+  const thread = client(url).startThread({
+    sandboxMode: "danger-full-access",
+    skipGitRepoCheck: true,
+    workingDirectory: tempDir(),
+  });
+  const result = await thread.run("run echo hello");
+  assert.equal(result.finalResponse, "The command printed hello.");
+  assert.match(thread.id, /^[0-9a-f-]{36}$/);
+  const command = result.items.find((i) => i.type === "command_execution");
+  assert.ok(command, JSON.stringify(result.items));
+  assert.equal(command.command, "bash -lc 'echo hello'");
+  assert.equal(command.aggregated_output, "hello\n");
+  assert.equal(command.exit_code, 0);
+  assert.equal(command.status, "completed");
+  assert.equal(result.usage.input_tokens, 200);
+  assert.equal(result.usage.cached_input_tokens, 0);
+  assert.equal(result.usage.output_tokens, 20);
+});
+
+test("runStreamed() yields the thread events in order", async () => {
+  const url = await startMock("plain");
+  const thread = client(url).startThread({ skipGitRepoCheck: true, workingDirectory: tempDir() });
+  const { events } = await thread.runStreamed("say hello");
+  const types = [];
+  for await (const event of events) types.push(event.type);
+  assert.deepEqual(types, ["thread.started", "turn.started", "item.completed", "turn.completed"]);
+});
+
+test("a failing model surfaces as a thrown error", async () => {
+  const thread = client("http://127.0.0.1:9/v1").startThread({
+    skipGitRepoCheck: true,
+    workingDirectory: tempDir(),
+  });
+  await assert.rejects(thread.run("hi"), /cannot reach|giving up/);
+});

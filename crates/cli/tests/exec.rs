@@ -711,3 +711,63 @@ fn exec_forces_approval_never_whatever_the_config_says() {
         "{body}"
     );
 }
+
+#[test]
+fn ctrl_c_interrupts_the_turn_and_kills_the_command() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let server = MockServer::start(vec![Step::stream(vec![shell(
+        "c1",
+        "sleep 60 & echo $! > sleeper.pid; echo started; wait",
+    )])])
+    .unwrap();
+    let sb = Sandbox::new();
+    let mut child = sb
+        .exec(&server, "responses")
+        .args(["--json", "--yolo", "wait a minute"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let started = line.contains("\"command_execution\"") && line.contains("item.started");
+        seen.push(line);
+        if started {
+            break;
+        }
+    }
+    // Wait for the command itself to be up before interrupting.
+    let pidfile = sb.work.path().join("sleeper.pid");
+    for _ in 0..500 {
+        if std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n')) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    seen.extend(lines.map_while(Result::ok));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let last: Value = serde_json::from_str(seen.last().unwrap()).unwrap();
+    assert_eq!(last["type"], "turn.failed", "{seen:?}");
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.split_whitespace().nth(2) == Some("Z"))
+        .unwrap_or(true);
+    assert!(
+        !alive || zombie,
+        "the command's child {pid} outlived the interrupt"
+    );
+}

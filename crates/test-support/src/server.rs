@@ -356,7 +356,9 @@ fn next_reply(st: &mut State, request: &RecordedRequest) -> Reply {
 }
 
 fn auto_reply(scenario: Scenario, request: &RecordedRequest) -> Reply {
-    let answered = !request.tool_outputs().is_empty();
+    let outputs = request.tool_outputs();
+    let answered = !outputs.is_empty();
+    let printed_hello = outputs.iter().any(|(_, out)| out.contains("hello"));
     let usage = Ev::Usage {
         input: 100,
         cached: 0,
@@ -371,9 +373,14 @@ fn auto_reply(scenario: Scenario, request: &RecordedRequest) -> Reply {
             },
             usage,
         ]),
-        Scenario::Shell => {
+        // The answer tells whether the command really ran, so a benchmark can check it.
+        Scenario::Shell if printed_hello => {
             Reply::Stream(vec![Ev::Text("The command printed hello.".into()), usage])
         }
+        Scenario::Shell => Reply::Stream(vec![
+            Ev::Text("The command did not print what was expected.".into()),
+            usage,
+        ]),
         Scenario::Plain => Reply::Stream(vec![Ev::Text("Hello! How can I help?".into()), usage]),
     }
 }

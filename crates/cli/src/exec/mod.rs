@@ -155,8 +155,6 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
     let mut human = (!args.json).then(|| HumanOutput::new(color, !config.hide_agent_reasoning));
     let mut mapper = JsonlMapper::default();
     let mut stdout = std::io::stdout().lock();
-    let session_codex_home = config.codex_home.clone();
-    let _ = session_codex_home;
     let mut codex = match Codex::spawn(config) {
         Ok(codex) => codex,
         Err(e) => {

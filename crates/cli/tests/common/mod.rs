@@ -7,6 +7,8 @@ use std::process::{Command, Output, Stdio};
 
 use codex_test_support::MockServer;
 
+pub mod thread_events;
+
 /// A CODEX_HOME and a work directory for one run of the real binary.
 pub struct Sandbox {
     pub home: tempfile::TempDir,

@@ -1,0 +1,253 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `codex exec` when things go wrong: model errors, broken streams, missing keys, Ctrl-C.
+
+mod common;
+
+use codex_test_support::{Ev, MockServer, Reply, Step};
+use common::thread_events::validate_thread_events;
+use common::*;
+use serde_json::Value;
+
+fn shell(id: &str, cmd: &str) -> Ev {
+    Ev::ShellCall {
+        call_id: id.into(),
+        command: cmd.into(),
+    }
+}
+
+#[test]
+fn model_errors_fail_the_turn_with_exit_1() {
+    let server = MockServer::start(vec![Step::reply(Reply::Status {
+        code: 401,
+        retry_after: None,
+        body: r#"{"error":{"message":"Invalid API key"}}"#.into(),
+    })])
+    .unwrap();
+    let sb = Sandbox::new();
+    let mut cmd = sb.exec(&server, "responses");
+    cmd.args([
+        "-c",
+        "model_providers.mock.env_key=MOCK_KEY",
+        "--json",
+        "hi",
+    ])
+    .env("MOCK_KEY", "bad");
+    let out = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(1));
+    let events = json_lines(&out);
+    validate_thread_events(&events).unwrap();
+    let failed = events.last().unwrap();
+    assert_eq!(failed["type"], "turn.failed");
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("401") && message.contains("`MOCK_KEY`"),
+        "{message}"
+    );
+    let err = stderr(&out);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error: ")).count(),
+        1,
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_api_key_names_the_variable() {
+    let server = MockServer::start(vec![]).unwrap();
+    let sb = Sandbox::new();
+    let out = run(sb.exec(&server, "chat").args([
+        "-c",
+        "model_providers.mock.env_key=MY_PROVIDER_KEY",
+        "hi",
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("missing environment variable `MY_PROVIDER_KEY`"),
+        "{err}"
+    );
+    assert!(server.requests().is_empty());
+}
+
+#[test]
+fn every_fault_ends_in_a_retry_or_a_clear_error() {
+    let ok = || Step::stream(vec![Ev::Text("recovered".into())]);
+    let cases: Vec<(&str, Vec<Step>, Option<&str>)> = vec![
+        (
+            "5xx then ok",
+            vec![
+                Step::reply(Reply::Status {
+                    code: 500,
+                    retry_after: None,
+                    body: "{}".into(),
+                }),
+                ok(),
+            ],
+            None,
+        ),
+        (
+            "429 with retry-after then ok",
+            vec![
+                Step::reply(Reply::Status {
+                    code: 429,
+                    retry_after: Some(0),
+                    body: "{}".into(),
+                }),
+                ok(),
+            ],
+            None,
+        ),
+        (
+            "disconnect then ok",
+            vec![
+                Step::reply(Reply::Disconnect {
+                    events: vec![Ev::Text("par".into())],
+                    after: 1,
+                }),
+                ok(),
+            ],
+            None,
+        ),
+        (
+            "malformed then ok",
+            vec![Step::reply(Reply::RawSse("data: {oops\n\n".into())), ok()],
+            None,
+        ),
+        (
+            "stall twice",
+            vec![
+                Step::reply(Reply::Stall {
+                    events: vec![Ev::Text("x".into())],
+                    after: 0,
+                }),
+                Step::reply(Reply::Stall {
+                    events: vec![Ev::Text("x".into())],
+                    after: 0,
+                }),
+            ],
+            Some("stream_idle_timeout_ms"),
+        ),
+        (
+            "5xx until retries run out",
+            vec![
+                Step::reply(Reply::Status {
+                    code: 503,
+                    retry_after: None,
+                    body: "{\"error\":{\"message\":\"down\"}}".into(),
+                }),
+                Step::reply(Reply::Status {
+                    code: 503,
+                    retry_after: None,
+                    body: "{\"error\":{\"message\":\"down\"}}".into(),
+                }),
+            ],
+            Some("giving up after 2 attempts"),
+        ),
+        (
+            "unknown model",
+            vec![Step::reply(Reply::Status {
+                code: 404,
+                retry_after: None,
+                body: r#"{"error":{"message":"model 'mock-model' not found"}}"#.into(),
+            })],
+            Some("unknown model `mock-model`"),
+        ),
+    ];
+    for wire in ["responses", "chat"] {
+        for (name, steps, expect_error) in &cases {
+            let server = MockServer::start(steps.clone()).unwrap();
+            let sb = Sandbox::new();
+            let out = run(sb.exec(&server, wire).args([
+                "-c",
+                "model_providers.mock.stream_idle_timeout_ms=300",
+                "--json",
+                "hi",
+            ]));
+            let events = json_lines(&out);
+            validate_thread_events(&events).unwrap_or_else(|e| panic!("{wire}/{name}: {e}"));
+            match expect_error {
+                None => {
+                    assert_eq!(
+                        out.status.code(),
+                        Some(0),
+                        "{wire}/{name}: {}",
+                        stderr(&out)
+                    );
+                    let msg = events
+                        .iter()
+                        .find(|e| e["item"]["type"] == "agent_message")
+                        .unwrap();
+                    assert_eq!(msg["item"]["text"], "recovered", "{wire}/{name}");
+                }
+                Some(text) => {
+                    assert_eq!(out.status.code(), Some(1), "{wire}/{name}");
+                    let last = events.last().unwrap();
+                    assert_eq!(last["type"], "turn.failed", "{wire}/{name}");
+                    let message = last["error"]["message"].as_str().unwrap();
+                    assert!(message.contains(text), "{wire}/{name}: {message}");
+                }
+            }
+            assert!(!stderr(&out).contains("panicked"), "{wire}/{name}");
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_interrupts_the_turn_and_kills_the_command() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+
+    let server = MockServer::start(vec![Step::stream(vec![shell(
+        "c1",
+        "sleep 60 & echo $! > sleeper.pid; echo started; wait",
+    )])])
+    .unwrap();
+    let sb = Sandbox::new();
+    let mut child = sb
+        .exec(&server, "responses")
+        .args(["--json", "--yolo", "wait a minute"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let started = line.contains("\"command_execution\"") && line.contains("item.started");
+        seen.push(line);
+        if started {
+            break;
+        }
+    }
+    // Wait for the command itself to be up before interrupting.
+    let pidfile = sb.work.path().join("sleeper.pid");
+    for _ in 0..500 {
+        if std::fs::read_to_string(&pidfile).is_ok_and(|s| s.ends_with('\n')) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    seen.extend(lines.map_while(Result::ok));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let last: Value = serde_json::from_str(seen.last().unwrap()).unwrap();
+    assert_eq!(last["type"], "turn.failed", "{seen:?}");
+    let pid: i32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive = unsafe { libc::kill(pid, 0) } == 0;
+    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.split_whitespace().nth(2) == Some("Z"))
+        .unwrap_or(true);
+    assert!(
+        !alive || zombie,
+        "the command's child {pid} outlived the interrupt"
+    );
+}

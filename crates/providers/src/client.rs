@@ -142,12 +142,27 @@ impl HttpModelClient {
                 });
             }
         }
-        let response = request.send().await.map_err(|e| {
-            ApiError::Retryable(RetryableError {
-                message: format!("cannot reach {}: {}", self.url(), error_chain(&e)),
-                retry_after: None,
-            })
-        })?;
+        // A server that takes the request but never answers is treated like a stalled stream.
+        let idle = Duration::from_millis(self.provider.stream_idle_timeout_ms);
+        let response = match tokio::time::timeout(idle, request.send()).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(e)) => {
+                return Err(ApiError::Retryable(RetryableError {
+                    message: format!("cannot reach {}: {}", self.url(), error_chain(&e)),
+                    retry_after: None,
+                }));
+            }
+            Err(_) => {
+                return Err(ApiError::Retryable(RetryableError {
+                    message: format!(
+                        "no response from {} within {} ms (stream_idle_timeout_ms)",
+                        self.url(),
+                        idle.as_millis()
+                    ),
+                    retry_after: None,
+                }));
+            }
+        };
         let status = response.status();
         if status.is_success() {
             return Ok(response);

@@ -390,3 +390,17 @@ async fn connection_refused_is_retried_then_reported() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_is_retried_then_reported() {
+    let server =
+        MockServer::start(vec![Step::reply(Reply::Hang), Step::reply(Reply::Hang)]).unwrap();
+    let mut p = provider(&server, WireApi::Responses);
+    p.request_max_retries = 1;
+    let client = HttpModelClient::new(p, settings("m")).unwrap();
+    let text = collect(&client).await.unwrap_err().to_string();
+    assert!(
+        text.contains("giving up after 2 attempts") && text.contains("no response"),
+        "{text}"
+    );
+}

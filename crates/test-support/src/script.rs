@@ -48,6 +48,8 @@ pub enum Reply {
     Stall { events: Vec<Ev>, after: usize },
     /// Raw bytes as the SSE body (for malformed streams).
     RawSse(String),
+    /// Reads the request and never answers, not even the status line.
+    Hang,
 }
 
 pub type Matcher = Arc<dyn Fn(&RecordedRequest) -> bool + Send + Sync>;

@@ -290,6 +290,10 @@ async fn handle(
         Reply::Disconnect { events, after } => {
             write_partial(&mut socket, wire, &events, after, &recorded.body).await
         }
+        Reply::Hang => {
+            let _ = stop.changed().await;
+            Ok(())
+        }
         Reply::Stall { events, after } => {
             write_partial(&mut socket, wire, &events, after, &recorded.body).await?;
             // Hold the connection open, sending nothing, until the server stops.

@@ -1,5 +1,7 @@
 //! Finding a chunk's old lines in a file: four passes, each more forgiving than the last.
 
+type LineEq = &'static dyn Fn(&str, &str) -> bool;
+
 /// Index of the first place at or after `start` where `pattern` matches `lines`. With `eof`,
 /// the pattern must end the file. Passes: exact; equal ignoring trailing whitespace; equal
 /// ignoring surrounding whitespace; equal after also normalising Unicode dashes, quotes and
@@ -21,7 +23,7 @@ pub fn seek_sequence(
     if first > last {
         return None;
     }
-    let passes: [&dyn Fn(&str, &str) -> bool; 4] = [
+    let passes: [LineEq; 4] = [
         &|a, b| a == b,
         &|a, b| a.trim_end() == b.trim_end(),
         &|a, b| a.trim() == b.trim(),

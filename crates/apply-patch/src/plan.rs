@@ -227,6 +227,11 @@ pub fn plan_patch(patch: &str, options: &PlanOptions<'_>) -> Result<Plan, PatchE
 }
 
 impl Plan {
+    /// Every path the patch writes or removes, in the order first touched.
+    pub fn touched_paths(&self) -> Vec<PathBuf> {
+        self.finals.iter().map(|(p, _)| p.clone()).collect()
+    }
+
     /// `Success. Updated the following files:` and an `A`/`M`/`D` line per operation.
     pub fn summary(&self) -> String {
         let mut out = String::from("Success. Updated the following files:\n");

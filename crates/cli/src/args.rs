@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Apply a patch (from the argument, or stdin with `-` or nothing) in the current directory.
+    ApplyPatch {
+        /// The patch text, or `-` to read it from stdin.
+        patch: Option<String>,
+    },
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum, default_value_t = Shell::Bash)]

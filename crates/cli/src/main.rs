@@ -13,12 +13,27 @@ use args::{Cli, Command, ConfigCommand, Shell};
 use setup::{Extra, load_config, merge};
 
 fn main() {
+    // The same binary is the standalone patch tool when started under that name.
+    let mut argv = std::env::args_os();
+    let argv0 = argv.next().unwrap_or_default();
+    let name = std::path::Path::new(&argv0)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name == "apply_patch" || name == "applypatch" {
+        let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
+        std::process::exit(apply_patch_main(&args));
+    }
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Exec(args)) => exec::run(&cli.shared, args),
         Some(Command::Config {
             command: ConfigCommand::Show { json, shared },
         }) => config_show(&merge(&cli.shared, &shared), cli.approval, json),
+        Some(Command::ApplyPatch { patch }) => {
+            let args: Vec<String> = patch.into_iter().collect();
+            apply_patch_main(&args)
+        }
         Some(Command::Completion { shell }) => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,
@@ -37,6 +52,23 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+fn apply_patch_main(args: &[String]) -> i32 {
+    let cwd = match std::env::current_dir() {
+        Ok(cwd) => cwd,
+        Err(e) => {
+            eprintln!("cannot read the current directory: {e}");
+            return 1;
+        }
+    };
+    codex_apply_patch::run_cli(
+        args,
+        &cwd,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
 }
 
 fn config_show(

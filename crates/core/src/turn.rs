@@ -12,7 +12,21 @@ use tokio_util::sync::CancellationToken;
 
 use crate::model_family::context_window;
 use crate::session::Shared;
-use crate::tools::{ToolContext, dispatch, tool_specs};
+use crate::tools::{ToolContext, TurnDiffTracker, dispatch, dispatch_custom, tool_specs};
+
+/// A tool call taken from a response, to be answered.
+enum Call {
+    Function {
+        name: String,
+        arguments: String,
+        call_id: String,
+    },
+    Custom {
+        name: String,
+        input: String,
+        call_id: String,
+    },
+}
 
 struct Sampled {
     items: Vec<ResponseItem>,
@@ -44,6 +58,7 @@ pub(crate) async fn run_turn(
         events: events.clone(),
         cancel: cancel.clone(),
         sandbox_warned: shared.sandbox_warned.clone(),
+        turn_diff: Arc::new(TurnDiffTracker::default()),
     };
     let mut turn_usage = TokenUsage::default();
     let mut last_agent_message: Option<String> = None;
@@ -53,7 +68,7 @@ pub(crate) async fn run_turn(
         let prompt = Prompt {
             instructions: shared.instructions.clone(),
             input: shared.history().clone(),
-            tools: tool_specs(),
+            tools: tool_specs(&shared.config),
             output_schema: schema.clone(),
             parallel_tool_calls: false,
         };
@@ -127,7 +142,21 @@ pub(crate) async fn run_turn(
                     arguments,
                     call_id,
                     ..
-                } => calls.push((name.clone(), arguments.clone(), call_id.clone())),
+                } => calls.push(Call::Function {
+                    name: name.clone(),
+                    arguments: arguments.clone(),
+                    call_id: call_id.clone(),
+                }),
+                ResponseItem::CustomToolCall {
+                    name,
+                    input,
+                    call_id,
+                    ..
+                } => calls.push(Call::Custom {
+                    name: name.clone(),
+                    input: input.clone(),
+                    call_id: call_id.clone(),
+                }),
                 _ => {}
             }
         }
@@ -138,16 +167,36 @@ pub(crate) async fn run_turn(
             }
             continue;
         }
-        for (name, arguments, call_id) in calls {
+        for call in calls {
             // Every call gets exactly one output, even when the turn is being stopped.
-            let output = if cancel.is_cancelled() {
-                "aborted: the user interrupted the turn".to_string()
-            } else {
-                dispatch(&tools, &name, &call_id, &arguments).await
+            let aborted = "aborted: the user interrupted the turn".to_string();
+            let item = match call {
+                Call::Function {
+                    name,
+                    arguments,
+                    call_id,
+                } => {
+                    let output = if cancel.is_cancelled() {
+                        aborted
+                    } else {
+                        dispatch(&tools, &name, &call_id, &arguments).await
+                    };
+                    ResponseItem::FunctionCallOutput { call_id, output }
+                }
+                Call::Custom {
+                    name,
+                    input,
+                    call_id,
+                } => {
+                    let output = if cancel.is_cancelled() {
+                        aborted
+                    } else {
+                        dispatch_custom(&tools, &name, &call_id, &input)
+                    };
+                    ResponseItem::CustomToolCallOutput { call_id, output }
+                }
             };
-            shared
-                .history()
-                .push(ResponseItem::FunctionCallOutput { call_id, output });
+            shared.history().push(item);
         }
         if cancel.is_cancelled() {
             events.send(

@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +46,13 @@ pub enum EventMsg {
     ExecCommandOutputDelta(ExecCommandOutputDeltaEvent),
     ExecCommandEnd(ExecCommandEndEvent),
     PlanUpdate(UpdatePlanArgs),
+    /// A patch is about to be applied (it has been checked against the files).
+    PatchApplyBegin(PatchApplyBeginEvent),
+    PatchApplyEnd(PatchApplyEndEvent),
+    /// Everything the turn has changed so far, as one unified diff.
+    TurnDiff {
+        unified_diff: String,
+    },
     TokenCount {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         info: Option<TokenUsageInfo>,
@@ -115,6 +123,39 @@ pub struct ExecCommandEndEvent {
     pub timed_out: bool,
     /// What the model was sent (possibly truncated).
     pub formatted_output: String,
+}
+
+/// One file's change in a patch.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FileChange {
+    Add {
+        content: String,
+    },
+    Delete {
+        content: String,
+    },
+    Update {
+        unified_diff: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        move_path: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PatchApplyBeginEvent {
+    pub call_id: String,
+    /// Applied without asking the user.
+    pub auto_approved: bool,
+    pub changes: BTreeMap<PathBuf, FileChange>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PatchApplyEndEvent {
+    pub call_id: String,
+    pub stdout: String,
+    pub stderr: String,
+    pub success: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

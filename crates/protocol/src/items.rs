@@ -34,6 +34,18 @@ pub enum ResponseItem {
         call_id: String,
         output: String,
     },
+    /// A call of a freeform (grammar-constrained) tool: the raw text the model wrote.
+    CustomToolCall {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        call_id: String,
+        name: String,
+        input: String,
+    },
+    CustomToolCallOutput {
+        call_id: String,
+        output: String,
+    },
 }
 
 impl ResponseItem {

@@ -24,8 +24,9 @@ pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
             .tools
             .iter()
             .map(|t| {
-                json!({"type": "function", "function": {"name": t.name,
-                    "description": t.description, "parameters": t.parameters}})
+                let (name, description, parameters) = t.as_function();
+                json!({"type": "function", "function": {"name": name,
+                    "description": description, "parameters": parameters}})
             })
             .collect();
         body["tool_choice"] = json!("auto");
@@ -68,14 +69,24 @@ fn messages(prompt: &Prompt) -> Vec<Value> {
                 };
                 out.push(json!({"role": role, "content": text}));
             }
-            ResponseItem::FunctionCall {
-                name,
-                arguments,
-                call_id,
-                ..
-            } => {
-                let call = json!({"id": call_id, "type": "function",
-                    "function": {"name": name, "arguments": arguments}});
+            ResponseItem::FunctionCall { .. } | ResponseItem::CustomToolCall { .. } => {
+                let call = match item {
+                    ResponseItem::CustomToolCall {
+                        name,
+                        input,
+                        call_id,
+                        ..
+                    } => json!({"id": call_id, "type": "function", "function": {"name": name,
+                        "arguments": json!({"input": input}).to_string()}}),
+                    ResponseItem::FunctionCall {
+                        name,
+                        arguments,
+                        call_id,
+                        ..
+                    } => json!({"id": call_id, "type": "function",
+                        "function": {"name": name, "arguments": arguments}}),
+                    _ => continue,
+                };
                 let extend = out
                     .last_mut()
                     .filter(|m| m["role"] == "assistant" && m.get("tool_calls").is_some());
@@ -96,7 +107,8 @@ fn messages(prompt: &Prompt) -> Vec<Value> {
                     }
                 }
             }
-            ResponseItem::FunctionCallOutput { call_id, output } => {
+            ResponseItem::FunctionCallOutput { call_id, output }
+            | ResponseItem::CustomToolCallOutput { call_id, output } => {
                 out.push(json!({"role": "tool", "tool_call_id": call_id, "content": output}));
             }
             ResponseItem::Reasoning { .. } => {}

@@ -14,13 +14,53 @@ pub struct Prompt {
     pub parallel_tool_calls: bool,
 }
 
-/// A function tool offered to the model.
+/// A tool offered to the model.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ToolSpec {
-    pub name: String,
-    pub description: String,
-    /// JSON Schema of the arguments object.
-    pub parameters: Value,
+pub enum ToolSpec {
+    /// Called with a JSON arguments object matching `parameters` (a JSON Schema).
+    Function {
+        name: String,
+        description: String,
+        parameters: Value,
+    },
+    /// Called with free text constrained by `format` (Responses `custom` tools, e.g. a Lark
+    /// grammar). On wires without such tools it is offered as a function taking `{input}`.
+    Freeform {
+        name: String,
+        description: String,
+        format: Value,
+    },
+}
+
+impl ToolSpec {
+    pub fn name(&self) -> &str {
+        match self {
+            ToolSpec::Function { name, .. } | ToolSpec::Freeform { name, .. } => name,
+        }
+    }
+
+    /// The function form of a tool, for wires that only have functions.
+    pub(crate) fn as_function(&self) -> (String, String, Value) {
+        match self {
+            ToolSpec::Function {
+                name,
+                description,
+                parameters,
+            } => (name.clone(), description.clone(), parameters.clone()),
+            ToolSpec::Freeform {
+                name, description, ..
+            } => (
+                name.clone(),
+                description.clone(),
+                serde_json::json!({
+                    "type": "object",
+                    "properties": {"input": {"type": "string", "description": "The tool input."}},
+                    "required": ["input"],
+                    "additionalProperties": false
+                }),
+            ),
+        }
+    }
 }
 
 /// One event of a model response, whatever the wire.

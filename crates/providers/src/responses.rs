@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::client::ModelSettings;
 use crate::error::ApiError;
-use crate::prompt::{Prompt, ResponseEvent};
+use crate::prompt::{Prompt, ResponseEvent, ToolSpec};
 use crate::sse::SseEvent;
 
 pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
@@ -13,9 +13,19 @@ pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
     let tools: Vec<Value> = prompt
         .tools
         .iter()
-        .map(|t| {
-            json!({"type": "function", "name": t.name, "description": t.description,
-                "strict": false, "parameters": t.parameters})
+        .map(|t| match t {
+            ToolSpec::Function {
+                name,
+                description,
+                parameters,
+            } => json!({"type": "function", "name": name, "description": description,
+                "strict": false, "parameters": parameters}),
+            ToolSpec::Freeform {
+                name,
+                description,
+                format,
+            } => json!({"type": "custom", "name": name, "description": description,
+                "format": format}),
         })
         .collect();
     let mut body = json!({
@@ -60,7 +70,9 @@ pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
 fn input_item(item: &ResponseItem) -> Option<Value> {
     let mut item = item.clone();
     match &mut item {
-        ResponseItem::Message { id, .. } | ResponseItem::FunctionCall { id, .. } => *id = None,
+        ResponseItem::Message { id, .. }
+        | ResponseItem::FunctionCall { id, .. }
+        | ResponseItem::CustomToolCall { id, .. } => *id = None,
         ResponseItem::Reasoning {
             encrypted_content, ..
         } if encrypted_content.is_none() => return None,

@@ -45,7 +45,7 @@ fn prompt() -> Prompt {
     Prompt {
         instructions: "be helpful".into(),
         input: vec![ResponseItem::user_text("hi")],
-        tools: vec![ToolSpec {
+        tools: vec![ToolSpec::Function {
             name: "shell".into(),
             description: "run".into(),
             parameters: json!({"type": "object", "properties": {}}),

@@ -133,6 +133,16 @@ fn render_responses(events: &[Ev], request: &Value) -> Vec<Vec<String>> {
                 name,
                 arguments,
             } => frames.push(function_call_done(i, call_id, name, arguments)),
+            Ev::CustomToolCall {
+                call_id,
+                name,
+                input,
+            } => frames.push(sse(
+                "response.output_item.done",
+                &json!({"type": "response.output_item.done", "output_index": i,
+                    "item": {"type": "custom_tool_call", "id": format!("ctc_{i}"),
+                        "call_id": call_id, "name": name, "input": input}}),
+            )),
             Ev::ShellCall { call_id, command } => frames.push(function_call_done(
                 i,
                 call_id,
@@ -229,6 +239,16 @@ fn render_chat(events: &[Ev], request: &Value) -> Vec<Vec<String>> {
                 name,
                 arguments,
             } => call(call_id, name, arguments, &mut frames),
+            Ev::CustomToolCall {
+                call_id,
+                name,
+                input,
+            } => call(
+                call_id,
+                name,
+                &json!({ "input": input }).to_string(),
+                &mut frames,
+            ),
             Ev::ShellCall { call_id, command } => call(
                 call_id,
                 shell_tool,

@@ -17,6 +17,13 @@ pub enum Ev {
         name: String,
         arguments: String,
     },
+    /// A freeform (custom) tool call with raw input; on the Chat wire it becomes a function call
+    /// with `{"input": ...}`.
+    CustomToolCall {
+        call_id: String,
+        name: String,
+        input: String,
+    },
     /// A shell command through whichever shell tool the client offered: `shell` (argv),
     /// `shell_command` (script) or `exec_command` (cmd).
     ShellCall { call_id: String, command: String },

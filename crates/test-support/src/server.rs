@@ -63,8 +63,10 @@ impl RecordedRequest {
             .or_else(|| self.body.get("messages"))
             .and_then(Value::as_array);
         for item in items.into_iter().flatten() {
-            let responses =
-                item.get("type").and_then(Value::as_str) == Some("function_call_output");
+            let responses = matches!(
+                item.get("type").and_then(Value::as_str),
+                Some("function_call_output") | Some("custom_tool_call_output")
+            );
             let chat = item.get("role").and_then(Value::as_str) == Some("tool");
             if responses || chat {
                 let id = item

@@ -2,12 +2,18 @@
 
 use std::io::Write;
 
-use codex_protocol::{EventMsg, StepStatus};
+use codex_protocol::{EventMsg, FileChange, StepStatus};
 
 use super::shell_join;
 
 /// Command output lines shown per command; the model and `--json` get all of it.
 const SHOWN_OUTPUT_LINES: usize = 20;
+/// Diff lines shown per changed file.
+const SHOWN_DIFF_LINES: usize = 40;
+
+fn added_lines(content: &str) -> String {
+    content.lines().map(|l| format!("+{l}\n")).collect()
+}
 
 pub struct HumanOutput {
     color: bool,
@@ -39,6 +45,29 @@ impl HumanOutput {
         } else {
             text.to_string()
         }
+    }
+
+    fn write_diff(&self, err: &mut impl Write, diff: &str) -> std::io::Result<()> {
+        let lines: Vec<&str> = diff.lines().collect();
+        for line in lines.iter().take(SHOWN_DIFF_LINES) {
+            let styled = if line.starts_with("+++") || line.starts_with("---") {
+                self.paint(&DIM, line)
+            } else if line.starts_with('+') {
+                self.paint(&GREEN, line)
+            } else if line.starts_with('-') {
+                self.paint(&RED, line)
+            } else if line.starts_with("@@") {
+                self.paint(&CYAN, line)
+            } else {
+                line.to_string()
+            };
+            writeln!(err, "    {styled}")?;
+        }
+        if lines.len() > SHOWN_DIFF_LINES {
+            let more = format!("... +{} lines", lines.len() - SHOWN_DIFF_LINES);
+            writeln!(err, "    {}", self.paint(&DIM, &more))?;
+        }
+        Ok(())
     }
 
     pub fn prompt(&self, prompt: &str) {
@@ -143,6 +172,38 @@ impl HumanOutput {
                         StepStatus::Pending => self.paint(&DIM, "·"),
                     };
                     writeln!(err, "  {mark} {}", item.step)?;
+                }
+            }
+            EventMsg::PatchApplyBegin(e) => {
+                writeln!(err, "{}", self.paint(&MAGENTA, "apply_patch"))?;
+                for (path, change) in &e.changes {
+                    let (mark, diff) = match change {
+                        FileChange::Add { content } => ("A", added_lines(content)),
+                        FileChange::Delete { .. } => ("D", String::new()),
+                        FileChange::Update {
+                            unified_diff,
+                            move_path,
+                        } => {
+                            if let Some(dest) = move_path {
+                                writeln!(err, "  R {} -> {}", path.display(), dest.display())?;
+                            }
+                            ("M", unified_diff.clone())
+                        }
+                    };
+                    writeln!(err, "  {mark} {}", path.display())?;
+                    self.write_diff(err, &diff)?;
+                }
+            }
+            EventMsg::PatchApplyEnd(e) => {
+                if e.success {
+                    writeln!(err, "{}", self.paint(&GREEN, "patch applied"))?;
+                } else {
+                    writeln!(
+                        err,
+                        "{} {}",
+                        self.paint(&RED, "patch failed:"),
+                        e.stderr.trim_end()
+                    )?;
                 }
             }
             EventMsg::Warning { message } => {

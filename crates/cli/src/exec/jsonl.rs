@@ -1,6 +1,6 @@
 //! `codex exec --json`: engine events as the JSON lines `@openai/codex-sdk` reads.
 
-use codex_protocol::{EventMsg, ExecCommandEndEvent, StepStatus, UpdatePlanArgs};
+use codex_protocol::{EventMsg, ExecCommandEndEvent, FileChange, StepStatus, UpdatePlanArgs};
 use serde_json::{Value, json};
 
 use super::shell_join;
@@ -11,6 +11,8 @@ pub struct JsonlMapper {
     next_item: u64,
     open_commands: Vec<(String, String, String)>,
     todo_item: Option<String>,
+    /// Changes of patches begun and not yet ended, by call id.
+    open_patches: Vec<(String, Value)>,
     todo_items: Value,
     error: Option<String>,
 }
@@ -58,6 +60,35 @@ impl JsonlMapper {
             }
             EventMsg::ExecCommandEnd(e) => vec![self.command_done(e)],
             EventMsg::PlanUpdate(plan) => vec![self.plan(plan)],
+            EventMsg::PatchApplyBegin(e) => {
+                let changes: Vec<Value> = e
+                    .changes
+                    .iter()
+                    .map(|(path, change)| {
+                        let kind = match change {
+                            FileChange::Add { .. } => "add",
+                            FileChange::Delete { .. } => "delete",
+                            FileChange::Update { .. } => "update",
+                        };
+                        json!({"path": path, "kind": kind})
+                    })
+                    .collect();
+                self.open_patches
+                    .push((e.call_id.clone(), Value::Array(changes)));
+                Vec::new()
+            }
+            EventMsg::PatchApplyEnd(e) => {
+                let changes = match self.open_patches.iter().position(|(c, _)| *c == e.call_id) {
+                    Some(i) => self.open_patches.remove(i).1,
+                    None => Value::Array(Vec::new()),
+                };
+                let id = self.item_id();
+                let status = if e.success { "completed" } else { "failed" };
+                vec![item(
+                    "item.completed",
+                    json!({"id": id, "type": "file_change", "changes": changes, "status": status}),
+                )]
+            }
             EventMsg::Warning { message } | EventMsg::StreamError { message } => {
                 let id = self.item_id();
                 vec![item(
@@ -91,6 +122,7 @@ impl JsonlMapper {
             | EventMsg::AgentReasoningDelta { .. }
             | EventMsg::ExecCommandOutputDelta(_)
             | EventMsg::TokenCount { .. }
+            | EventMsg::TurnDiff { .. }
             | EventMsg::ShutdownComplete => Vec::new(),
         }
     }

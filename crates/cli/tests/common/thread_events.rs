@@ -130,6 +130,20 @@ fn check_item(ty: &str, item: &Value) -> Result<(), String> {
             Ok(())
         }
         "error" => need_str("message"),
+        "file_change" => {
+            let changes = item["changes"].as_array().ok_or("file_change.changes")?;
+            for c in changes {
+                let kind = c["kind"].as_str().unwrap_or("");
+                if !c["path"].is_string() || !["add", "delete", "update"].contains(&kind) {
+                    return Err(format!("bad file change {c}"));
+                }
+            }
+            let status = item["status"].as_str().unwrap_or("");
+            if !["completed", "failed"].contains(&status) {
+                return Err(format!("bad status {status}"));
+            }
+            Ok(())
+        }
         other => Err(format!("unknown item type {other}")),
     }
 }

@@ -1,16 +1,18 @@
 //! The tools offered to the model and the router that answers each call exactly once.
 
+mod patch;
 mod plan;
 mod shell;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use codex_config::Config;
+use codex_config::{Config, WireApi};
 use codex_providers::ToolSpec;
 use tokio_util::sync::CancellationToken;
 
 use crate::events::EventSender;
+pub(crate) use patch::TurnDiffTracker;
 
 /// What a tool call may use while it runs.
 pub(crate) struct ToolContext {
@@ -20,14 +22,27 @@ pub(crate) struct ToolContext {
     pub cancel: CancellationToken,
     /// Set once the user has been told that sandboxed commands cannot run yet.
     pub sandbox_warned: Arc<AtomicBool>,
+    /// The turn's file changes, for `TurnDiff` events.
+    pub turn_diff: Arc<TurnDiffTracker>,
 }
 
-/// The tools advertised to the model.
-pub(crate) fn tool_specs() -> Vec<ToolSpec> {
-    vec![shell::spec(), plan::spec()]
+/// The tools advertised to the model: the freeform `apply_patch` where the wire and model take
+/// it (Responses; GPT-5 and Codex models, or `features.apply_patch_freeform`), else the JSON one.
+pub(crate) fn tool_specs(config: &Config) -> Vec<ToolSpec> {
+    let model = config.model.to_ascii_lowercase();
+    let freeform = config.model_provider.wire_api == WireApi::Responses
+        && (config.feature_enabled("apply_patch_freeform")
+            || model.starts_with("gpt-5")
+            || model.contains("codex"));
+    let apply_patch = if freeform {
+        patch::freeform_spec()
+    } else {
+        patch::function_spec()
+    };
+    vec![shell::spec(), plan::spec(), apply_patch]
 }
 
-/// Answers one tool call; the returned text is the call's output for the model.
+/// Answers one function call; the returned text is the call's output for the model.
 pub(crate) async fn dispatch(
     ctx: &ToolContext,
     name: &str,
@@ -38,6 +53,15 @@ pub(crate) async fn dispatch(
         "shell" | "container.exec" => shell::handle_shell(ctx, call_id, arguments).await,
         "shell_command" => shell::handle_shell_command(ctx, call_id, arguments).await,
         "update_plan" => plan::handle(ctx, arguments),
+        "apply_patch" => patch::handle_function(ctx, call_id, arguments).await,
         other => format!("unsupported call: {other}"),
+    }
+}
+
+/// Answers one freeform tool call.
+pub(crate) fn dispatch_custom(ctx: &ToolContext, name: &str, call_id: &str, input: &str) -> String {
+    match name {
+        "apply_patch" => patch::apply(ctx, call_id, input, None),
+        other => format!("unsupported custom tool call: {other}"),
     }
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::ToolContext;
 
 pub(crate) fn spec() -> ToolSpec {
-    ToolSpec {
+    ToolSpec::Function {
         name: "update_plan".into(),
         description: "Updates the task plan.\nProvide an optional explanation and a list of plan \
                       items, each with a step and status.\nAt most one step can be in_progress \

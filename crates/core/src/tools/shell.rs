@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use codex_apply_patch::{looks_like_patch_call, parse_shell_invocation};
 use codex_process::{
     DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, SpawnError, create_env, truncate_for_model,
 };
@@ -21,7 +22,7 @@ use super::ToolContext;
 const MAX_DELTA_EVENTS: usize = 10_000;
 
 pub(crate) fn spec() -> ToolSpec {
-    ToolSpec {
+    ToolSpec::Function {
         name: "shell".into(),
         description: "Runs a shell command and returns its output.".into(),
         parameters: json!({
@@ -134,6 +135,23 @@ async fn run_command(
         return "failed to run command: `command` is empty".to_string();
     }
     let config = &ctx.config;
+    let base_dir = match &workdir {
+        Some(dir) => config.cwd.join(dir),
+        None => config.cwd.clone(),
+    };
+    // Patches sent through the shell are applied by the engine, never by a spawned shell.
+    if let Some(shell_patch) = parse_shell_invocation(&command) {
+        let dir = match &shell_patch.cd {
+            Some(cd) => base_dir.join(cd),
+            None => base_dir,
+        };
+        return super::patch::apply(ctx, call_id, &shell_patch.patch, Some(&dir));
+    }
+    if looks_like_patch_call(&command) {
+        return "apply_patch verification failed: pass the patch as [\"apply_patch\", PATCH], \
+                or as a heredoc: bash -lc \"apply_patch <<'EOF'\\n...\\nEOF\""
+            .to_string();
+    }
     if let Some(reason) = refusal(&config.sandbox_policy, config.approval_policy) {
         if !ctx.sandbox_warned.swap(true, Ordering::SeqCst) {
             ctx.events.send(

@@ -1,6 +1,7 @@
 //! Writing a verified plan: each file through a temporary file and a rename; if any write
 //! fails, the files already written are put back as they were.
 
+use std::collections::HashSet;
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -21,8 +22,12 @@ impl Plan {
     pub fn commit(&self) -> Result<(), PatchError> {
         let mut done: Vec<Undo> = Vec::new();
         let mut created_dirs: Vec<PathBuf> = Vec::new();
+        let mut known_dirs: HashSet<PathBuf> = HashSet::new();
         for (path, state) in &self.finals {
-            let before = snapshot(path);
+            let before = match self.originals.get(path) {
+                Some(original) => original.clone(),
+                None => snapshot(path),
+            };
             let result = match state {
                 FinalState::Write { content, mode } => create_parents(path, &mut created_dirs)
                     .and_then(|()| write_atomic(path, content.as_bytes(), *mode)),
@@ -79,10 +84,17 @@ fn rollback(done: Vec<Undo>, created_dirs: Vec<PathBuf>) -> Vec<String> {
     failed
 }
 
-fn create_parents(path: &Path, created: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn create_parents(
+    path: &Path,
+    known: &mut HashSet<PathBuf>,
+    created: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
     let Some(parent) = path.parent() else {
         return Ok(());
     };
+    if known.contains(parent) {
+        return Ok(());
+    }
     let mut missing = Vec::new();
     let mut dir = parent;
     while !dir.exists() {
@@ -96,10 +108,12 @@ fn create_parents(path: &Path, created: &mut Vec<PathBuf>) -> std::io::Result<()
         std::fs::create_dir(&dir)?;
         created.push(dir);
     }
+    known.insert(parent.to_path_buf());
     Ok(())
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+static PID: std::sync::LazyLock<u32> = std::sync::LazyLock::new(std::process::id);
 
 /// Writes `bytes` to a temporary file beside `path`, sets its mode, and renames it over
 /// `path`, so readers see either the old or the new file, never a half-written one.
@@ -111,7 +125,7 @@ fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result
         .unwrap_or_default();
     let temp = dir.join(format!(
         ".{name}.patch-{}-{}",
-        std::process::id(),
+        *PID,
         TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
     let result = (|| {

@@ -31,6 +31,38 @@ pub fn resolve(cwd: &Path, path: &Path) -> PathBuf {
     lexical(&joined)
 }
 
+/// [`resolve`] with the directories already resolved remembered, so a patch touching many files
+/// in few directories does not resolve the same directories again.
+#[derive(Default)]
+pub struct Resolver {
+    dirs: std::collections::HashMap<PathBuf, PathBuf>,
+}
+
+impl Resolver {
+    pub fn resolve(&mut self, cwd: &Path, path: &Path) -> PathBuf {
+        let joined = cwd.join(path);
+        let plain = joined
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::RootDir));
+        let (Some(parent), Some(name), true) = (joined.parent(), joined.file_name(), plain) else {
+            return resolve(cwd, path);
+        };
+        let dir = match self.dirs.get(parent) {
+            Some(dir) => dir.clone(),
+            None => {
+                let dir = resolve(Path::new("/"), parent);
+                self.dirs.insert(parent.to_path_buf(), dir.clone());
+                dir
+            }
+        };
+        let candidate = dir.join(name);
+        match std::fs::symlink_metadata(&candidate) {
+            Ok(meta) if meta.file_type().is_symlink() => resolve(cwd, path),
+            _ => candidate,
+        }
+    }
+}
+
 fn lexical(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::chunks::apply_chunks;
 use crate::error::PatchError;
 use crate::parser::{Hunk, parse_patch};
-use crate::paths::{WritableRoots, resolve};
+use crate::paths::{Resolver, WritableRoots};
 
 /// One file operation of a patch, as it will be applied.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,8 @@ pub struct Plan {
     pub changes: Vec<PlannedChange>,
     /// Paths in the order they were first touched, with their final state.
     pub(crate) finals: Vec<(PathBuf, FinalState)>,
+    /// What each touched path held when the patch was checked (bytes and mode), for restoring.
+    pub(crate) originals: HashMap<PathBuf, Option<(Vec<u8>, u32)>>,
 }
 
 pub struct PlanOptions<'a> {
@@ -58,35 +60,62 @@ pub struct PlanOptions<'a> {
 
 struct Overlay {
     order: Vec<PathBuf>,
+    originals: HashMap<PathBuf, Option<(Vec<u8>, u32)>>,
     state: HashMap<PathBuf, Option<String>>,
     /// Mode each path will get: its own, or the source's for a move.
     modes: HashMap<PathBuf, Option<u32>>,
 }
 
 impl Overlay {
-    fn read(&self, path: &Path) -> Result<Option<String>, String> {
+    fn read(&mut self, path: &Path) -> Result<Option<String>, String> {
         if let Some(state) = self.state.get(path) {
             return Ok(state.clone());
         }
-        match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8(bytes)
+        let original = self.original(path).map_err(|e| e.to_string())?;
+        match original {
+            Some((bytes, _)) => String::from_utf8(bytes.clone())
                 .map(Some)
                 .map_err(|_| "the file is not UTF-8 text".to_string()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.to_string()),
+            None => Ok(None),
         }
+    }
+
+    /// The file as it is on disk (read once), `None` if there is none.
+    fn original(&mut self, path: &Path) -> std::io::Result<&Option<(Vec<u8>, u32)>> {
+        if !self.originals.contains_key(path) {
+            let value = match std::fs::File::open(path) {
+                Ok(mut file) => {
+                    let meta = file.metadata()?;
+                    if meta.is_dir() {
+                        None
+                    } else {
+                        let mut bytes = Vec::with_capacity(meta.len() as usize);
+                        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+                        Some((bytes, meta.permissions().mode()))
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                Err(e) => return Err(e),
+            };
+            self.originals.insert(path.to_path_buf(), value);
+        }
+        Ok(self.originals.get(path).unwrap_or(&None))
     }
 
     fn set(&mut self, path: &Path, value: Option<String>, mode_from: &Path) {
         if !self.state.contains_key(path) {
             self.order.push(path.to_path_buf());
+            // Remember what was there, to restore it if a later write fails.
+            let _ = self.original(path);
         }
         self.state.insert(path.to_path_buf(), value);
-        let mode = self
-            .modes
-            .get(mode_from)
-            .copied()
-            .unwrap_or_else(|| disk_mode(mode_from));
+        let mode = match self.modes.get(mode_from) {
+            Some(mode) => *mode,
+            None => match self.originals.get(mode_from) {
+                Some(original) => original.as_ref().map(|(_, mode)| *mode),
+                None => disk_mode(mode_from),
+            },
+        };
         self.modes.insert(path.to_path_buf(), mode);
     }
 }
@@ -105,18 +134,20 @@ pub fn plan_patch(patch: &str, options: &PlanOptions<'_>) -> Result<Plan, PatchE
     }
     let mut overlay = Overlay {
         order: Vec::new(),
+        originals: HashMap::new(),
         state: HashMap::new(),
         modes: HashMap::new(),
     };
     let mut changes = Vec::new();
-    let target = |p: &Path| -> Result<(PathBuf, String), PatchError> {
+    let mut resolver = Resolver::default();
+    let mut target = |p: &Path| -> Result<(PathBuf, String), PatchError> {
         let display = p.display().to_string();
         if display.trim().is_empty() {
             return Err(PatchError::Rejected(
                 "a file path in the patch is empty".into(),
             ));
         }
-        let resolved = resolve(options.cwd, p);
+        let resolved = resolver.resolve(options.cwd, p);
         if let Some(roots) = options.roots
             && !roots.allows(&resolved)
         {
@@ -223,7 +254,11 @@ pub fn plan_patch(patch: &str, options: &PlanOptions<'_>) -> Result<Plan, PatchE
             (path.clone(), state)
         })
         .collect();
-    Ok(Plan { changes, finals })
+    Ok(Plan {
+        changes,
+        finals,
+        originals: overlay.originals,
+    })
 }
 
 impl Plan {

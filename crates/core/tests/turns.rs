@@ -373,3 +373,58 @@ async fn a_second_turn_carries_the_history() {
     assert_eq!(last_message(&events).as_deref(), Some("second"));
     server.assert_clean();
 }
+
+#[tokio::test]
+async fn patches_report_begin_end_and_the_turn_diff() {
+    let server = MockServer::start(vec![
+        Step::stream(vec![
+            Ev::FunctionCall {
+                call_id: "p1".into(),
+                name: "apply_patch".into(),
+                arguments: serde_json::json!({"input": "*** Begin Patch\n*** Add File: a.txt\n+one\n*** End Patch"}).to_string(),
+            },
+            Ev::FunctionCall {
+                call_id: "p2".into(),
+                name: "apply_patch".into(),
+                arguments: serde_json::json!({"input": "*** Begin Patch\n*** Update File: a.txt\n-one\n+two\n*** Add File: b.txt\n+b\n*** End Patch"}).to_string(),
+            },
+        ]),
+        Step::stream(vec![Ev::Text("done".into())]),
+    ])
+    .unwrap();
+    let (config, env) = config(&server, "chat", "workspace-write");
+    let mut codex = Codex::spawn(config).unwrap();
+    let events = run_turn(&mut codex, "edit").await;
+    let begins = events
+        .iter()
+        .filter(|e| matches!(e.msg, EventMsg::PatchApplyBegin(_)))
+        .count();
+    let ends: Vec<bool> = events
+        .iter()
+        .filter_map(|e| match &e.msg {
+            EventMsg::PatchApplyEnd(end) => Some(end.success),
+            _ => None,
+        })
+        .collect();
+    assert_eq!((begins, ends), (2, vec![true, true]));
+    let last_diff = events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.msg {
+            EventMsg::TurnDiff { unified_diff } => Some(unified_diff.clone()),
+            _ => None,
+        })
+        .unwrap();
+    // One diff for the whole turn, from before the first patch: a.txt is new with "two".
+    assert!(
+        last_diff.contains("--- /dev/null\n+++ b/a.txt\n@@ -0,0 +1 @@\n+two\n"),
+        "{last_diff}"
+    );
+    assert!(last_diff.contains("+++ b/b.txt"), "{last_diff}");
+    assert!(!last_diff.contains("+one"), "{last_diff}");
+    assert_eq!(
+        std::fs::read_to_string(env.work.path().join("a.txt")).unwrap(),
+        "two\n"
+    );
+    server.assert_clean();
+}

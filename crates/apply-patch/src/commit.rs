@@ -29,8 +29,10 @@ impl Plan {
                 None => snapshot(path),
             };
             let result = match state {
-                FinalState::Write { content, mode } => create_parents(path, &mut created_dirs)
-                    .and_then(|()| write_atomic(path, content.as_bytes(), *mode)),
+                FinalState::Write { content, mode } => {
+                    create_parents(path, &mut known_dirs, &mut created_dirs)
+                        .and_then(|()| write_atomic(path, content.as_bytes(), *mode))
+                }
                 FinalState::Remove => match std::fs::remove_file(path) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                     other => other,

@@ -54,11 +54,40 @@ pub enum Command {
         /// The patch text, or `-` to read it from stdin.
         patch: Option<String>,
     },
+    /// Run a command under the sandbox, to see what it allows.
+    Sandbox {
+        #[command(subcommand)]
+        platform: SandboxPlatform,
+    },
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum, default_value_t = Shell::Bash)]
         shell: Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SandboxPlatform {
+    /// Landlock, seccomp and namespaces (Linux).
+    #[command(visible_alias = "landlock")]
+    Linux(SandboxArgs),
+    /// Seatbelt via /usr/bin/sandbox-exec (macOS).
+    #[command(visible_alias = "seatbelt")]
+    Macos(SandboxArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    #[command(flatten)]
+    pub shared: SharedOptions,
+
+    /// Skip the mount and PID namespaces (Landlock and seccomp only), to see the fallback.
+    #[arg(long = "no-namespaces", hide = true)]
+    pub no_namespaces: bool,
+
+    /// The command and its arguments.
+    #[arg(last = true, required = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod args;
 mod config_cmd;
 mod exec;
 mod logging;
+mod sandbox_cmd;
 mod setup;
 
 use clap::{CommandFactory, Parser};
@@ -24,6 +25,11 @@ fn main() {
         let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
         std::process::exit(apply_patch_main(&args));
     }
+    #[cfg(target_os = "linux")]
+    if name == codex_sandbox::LINUX_SANDBOX_ARG0 {
+        let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
+        std::process::exit(sandbox_cmd::helper_main(&args));
+    }
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Exec(args)) => exec::run(&cli.shared, args),
@@ -34,6 +40,7 @@ fn main() {
             let args: Vec<String> = patch.into_iter().collect();
             apply_patch_main(&args)
         }
+        Some(Command::Sandbox { platform }) => sandbox_cmd::run(&cli.shared, platform),
         Some(Command::Completion { shell }) => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

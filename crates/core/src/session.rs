@@ -1,14 +1,16 @@
 //! A session: its history, its settings, and the loop that takes submissions.
 
+use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use codex_config::Config;
 use codex_protocol::{
-    Event, EventMsg, Op, ResponseItem, SessionConfiguredEvent, Submission, TokenUsage, UserInput,
+    Event, EventMsg, Op, ResponseItem, ReviewDecision, SessionConfiguredEvent, Submission,
+    TokenUsage, UserInput,
 };
 use codex_providers::{ApiError, HttpModelClient, ModelClient, ModelSettings};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -43,6 +45,8 @@ pub(crate) struct Shared {
     pub pending_input: Mutex<Vec<ResponseItem>>,
     pub total_usage: Mutex<TokenUsage>,
     pub sandbox_warned: Arc<AtomicBool>,
+    /// Approval requests waiting for the user's decision, by call id.
+    pub approvals: Mutex<HashMap<String, oneshot::Sender<ReviewDecision>>>,
 }
 
 impl Shared {
@@ -52,6 +56,27 @@ impl Shared {
 
     pub fn pending(&self) -> std::sync::MutexGuard<'_, Vec<ResponseItem>> {
         self.pending_input.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a pending approval; the receiver gets the user's decision.
+    pub fn await_approval(&self, call_id: &str) -> oneshot::Receiver<ReviewDecision> {
+        let (tx, rx) = oneshot::channel();
+        self.approvals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(call_id.to_string(), tx);
+        rx
+    }
+
+    fn resolve_approval(&self, call_id: &str, decision: ReviewDecision) {
+        let sender = self
+            .approvals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(call_id);
+        if let Some(sender) = sender {
+            let _ = sender.send(decision);
+        }
     }
 
     pub fn usage(&self) -> std::sync::MutexGuard<'_, TokenUsage> {
@@ -137,6 +162,7 @@ impl Codex {
             pending_input: Mutex::new(Vec::new()),
             total_usage: Mutex::new(TokenUsage::default()),
             sandbox_warned: Arc::new(AtomicBool::new(false)),
+            approvals: Mutex::new(HashMap::new()),
         });
         tokio::spawn(submission_loop(shared, sub_rx));
         Codex {
@@ -203,6 +229,9 @@ async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>
                             last_sub_id = sub.id.clone();
                             running = Some(start_turn(&shared, sub.id, vec![input], final_output_json_schema));
                         }
+                    }
+                    Op::ExecApproval { id, decision } | Op::PatchApproval { id, decision } => {
+                        shared.resolve_approval(&id, decision);
                     }
                     Op::Interrupt => {
                         if let Some(turn) = &running {

@@ -46,6 +46,10 @@ pub enum EventMsg {
     ExecCommandOutputDelta(ExecCommandOutputDeltaEvent),
     ExecCommandEnd(ExecCommandEndEvent),
     PlanUpdate(UpdatePlanArgs),
+    /// The agent asks before running a command; answered by `Op::ExecApproval`.
+    ExecApprovalRequest(ExecApprovalRequestEvent),
+    /// The agent asks before applying a patch; answered by `Op::PatchApproval`.
+    ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent),
     /// A patch is about to be applied (it has been checked against the files).
     PatchApplyBegin(PatchApplyBeginEvent),
     PatchApplyEnd(PatchApplyEndEvent),
@@ -140,6 +144,27 @@ pub enum FileChange {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         move_path: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ExecApprovalRequestEvent {
+    pub call_id: String,
+    pub command: Vec<String>,
+    pub cwd: PathBuf,
+    /// Why the agent asks (the model's justification, or why the sandbox was not enough).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApplyPatchApprovalRequestEvent {
+    pub call_id: String,
+    pub changes: BTreeMap<PathBuf, FileChange>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// A directory outside the writable roots the patch needs to write under.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant_root: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

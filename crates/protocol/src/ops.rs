@@ -19,6 +19,16 @@ pub enum Op {
     },
     /// Stop the running turn and kill whatever it started.
     Interrupt,
+    /// The user's answer to an `ExecApprovalRequest` (`id` is its call id).
+    ExecApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
+    /// The user's answer to an `ApplyPatchApprovalRequest` (`id` is its call id).
+    PatchApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
     /// End the session; `ShutdownComplete` is the last event.
     Shutdown,
 }
@@ -27,4 +37,18 @@ pub enum Op {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UserInput {
     Text { text: String },
+}
+
+/// What the user decided about a command or patch the agent asked to run.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDecision {
+    Approved,
+    /// Approved, and the same command (or patch root) is not asked about again this session.
+    ApprovedForSession,
+    /// Not run; the model is told and the turn goes on.
+    #[default]
+    Denied,
+    /// Not run, and the turn stops.
+    Abort,
 }

@@ -123,6 +123,8 @@ impl JsonlMapper {
             | EventMsg::ExecCommandOutputDelta(_)
             | EventMsg::TokenCount { .. }
             | EventMsg::TurnDiff { .. }
+            | EventMsg::ExecApprovalRequest(_)
+            | EventMsg::ApplyPatchApprovalRequest(_)
             | EventMsg::ShutdownComplete => Vec::new(),
         }
     }

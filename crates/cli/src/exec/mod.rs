@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use codex_config::{Config, TrustLevel};
 use codex_core::Codex;
-use codex_protocol::{EventMsg, Op, TokenUsage, UserInput};
+use codex_protocol::{EventMsg, Op, ReviewDecision, TokenUsage, UserInput};
 use serde_json::Value;
 
 use crate::args::{ColorArg, ExecArgs, SharedOptions};
@@ -207,6 +207,23 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
             }
         }
         match event.msg {
+            // exec never asks: anything that would need a person is declined.
+            EventMsg::ExecApprovalRequest(request) => {
+                let _ = codex
+                    .submit(Op::ExecApproval {
+                        id: request.call_id,
+                        decision: ReviewDecision::Denied,
+                    })
+                    .await;
+            }
+            EventMsg::ApplyPatchApprovalRequest(request) => {
+                let _ = codex
+                    .submit(Op::PatchApproval {
+                        id: request.call_id,
+                        decision: ReviewDecision::Denied,
+                    })
+                    .await;
+            }
             EventMsg::Error { message } => error = Some(message),
             EventMsg::TaskComplete {
                 last_agent_message,

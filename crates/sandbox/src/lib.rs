@@ -1,0 +1,21 @@
+//! Confining commands: a sandbox policy turned into OS restrictions.
+//!
+//! Linux: the `codex` binary re-executed as `codex-linux-sandbox` confines itself — private
+//! mount and PID namespaces where they can be made (everything read-only except the writable
+//! roots, `.git` and `.codex` inside them read-only again, no process outliving the command),
+//! `no_new_privs`, Landlock at the best ABI the kernel offers, and a seccomp filter — then execs
+//! the command. macOS: a Seatbelt policy for `/usr/bin/sandbox-exec`. The engine never confines
+//! itself; it only builds the command line that does.
+
+mod probe;
+mod roots;
+mod seatbelt;
+mod wrap;
+
+#[cfg(target_os = "linux")]
+pub mod linux;
+
+pub use probe::{SandboxSupport, probe};
+pub use roots::{WritableRoot, writable_roots};
+pub use seatbelt::{SEATBELT_EXECUTABLE, seatbelt_args};
+pub use wrap::{LINUX_SANDBOX_ARG0, SandboxType, SandboxedCommand, wrap_command};

@@ -1,0 +1,145 @@
+//! The Linux helper: `codex-linux-sandbox --sandbox-policy-cwd DIR --sandbox-policy JSON
+//! [--no-namespaces] -- COMMAND…` confines itself, then execs the command.
+
+mod landlock_rules;
+mod namespaces;
+mod seccomp;
+
+use std::convert::Infallible;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+
+use codex_protocol::SandboxPolicy;
+
+use crate::roots::writable_roots;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HelperError {
+    #[error(
+        "usage: codex-linux-sandbox --sandbox-policy-cwd DIR --sandbox-policy JSON [--no-namespaces] -- COMMAND [ARGS…]: {0}"
+    )]
+    Usage(String),
+    #[error("cannot confine the command: {0}")]
+    Confine(String),
+    #[error("cannot run `{program}`: {source}")]
+    Exec {
+        program: String,
+        source: std::io::Error,
+    },
+}
+
+impl HelperError {
+    /// Exit code: 125 for bad usage, 126 when confinement failed, 127 when the command is missing.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            HelperError::Usage(_) => 125,
+            HelperError::Confine(_) => 126,
+            HelperError::Exec { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
+                127
+            }
+            HelperError::Exec { .. } => 126,
+        }
+    }
+}
+
+struct Request {
+    cwd: PathBuf,
+    policy: SandboxPolicy,
+    namespaces: bool,
+    command: Vec<String>,
+}
+
+fn parse(args: &[String]) -> Result<Request, HelperError> {
+    let mut cwd = None;
+    let mut policy = None;
+    let mut namespaces = true;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--sandbox-policy-cwd" => {
+                cwd = args.get(i + 1).map(PathBuf::from);
+                i += 2;
+            }
+            "--sandbox-policy" => {
+                let json = args
+                    .get(i + 1)
+                    .ok_or(HelperError::Usage("policy missing".into()))?;
+                policy = Some(
+                    serde_json::from_str::<SandboxPolicy>(json)
+                        .map_err(|e| HelperError::Usage(format!("bad policy: {e}")))?,
+                );
+                i += 2;
+            }
+            "--no-namespaces" => {
+                namespaces = false;
+                i += 1;
+            }
+            "--" => {
+                i += 1;
+                break;
+            }
+            other => return Err(HelperError::Usage(format!("unexpected `{other}`"))),
+        }
+    }
+    let command = args[i.min(args.len())..].to_vec();
+    if command.is_empty() {
+        return Err(HelperError::Usage("no command".into()));
+    }
+    Ok(Request {
+        cwd: cwd.ok_or(HelperError::Usage("--sandbox-policy-cwd missing".into()))?,
+        policy: policy.ok_or(HelperError::Usage("--sandbox-policy missing".into()))?,
+        namespaces,
+        command,
+    })
+}
+
+/// Confines this process and execs the command; returns only on failure.
+pub fn run_helper(args: &[String]) -> Result<Infallible, HelperError> {
+    let request = parse(args)?;
+    // Die with the parent: nothing the agent started may outlive it.
+    // SAFETY: prctl with plain integer arguments.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+    if request.policy != SandboxPolicy::DangerFullAccess {
+        confine(&request)?;
+    }
+    let (program, rest) = request
+        .command
+        .split_first()
+        .ok_or(HelperError::Usage("no command".into()))?;
+    let source = std::process::Command::new(program).args(rest).exec();
+    Err(HelperError::Exec {
+        program: program.clone(),
+        source,
+    })
+}
+
+fn confine(request: &Request) -> Result<(), HelperError> {
+    let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
+    let roots = writable_roots(&request.policy, &request.cwd, tmpdir.as_deref());
+    let confine_err = |what: &str, e: std::io::Error| HelperError::Confine(format!("{what}: {e}"));
+    let isolated = if request.namespaces {
+        // In a new mount and PID namespace, this returns in the child (PID 1 of the namespace);
+        // the parent waits for it and exits with its status.
+        namespaces::enter().map_err(|e| confine_err("namespaces", e))?
+    } else {
+        false
+    };
+    if isolated {
+        namespaces::read_only_except(&roots).map_err(|e| confine_err("mounts", e))?;
+    }
+    // SAFETY: prctl with plain integer arguments.
+    if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
+        return Err(confine_err("no_new_privs", std::io::Error::last_os_error()));
+    }
+    let enforced = landlock_rules::restrict(&roots).map_err(HelperError::Confine)?;
+    if !enforced && !isolated {
+        return Err(HelperError::Confine(
+            "neither Landlock nor mount namespaces are available, so writes cannot be confined"
+                .into(),
+        ));
+    }
+    seccomp::install(request.policy.has_full_network_access()).map_err(HelperError::Confine)?;
+    Ok(())
+}

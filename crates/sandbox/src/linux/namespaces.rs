@@ -1,0 +1,160 @@
+//! Private mount and PID namespaces: the filesystem read-only except the writable roots (and
+//! their `.git`/`.codex` read-only again), and every process of the command gone when it ends.
+
+use std::ffi::CString;
+use std::io::{Error, Result};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use crate::roots::WritableRoot;
+
+/// Enters new mount and PID namespaces and forks. Returns `Ok(true)` in the child; the parent
+/// never returns (it exits with the child's status). `Ok(false)` when namespaces cannot be
+/// made here, so the caller relies on Landlock alone.
+pub fn enter() -> Result<bool> {
+    // SAFETY: geteuid/getegid cannot fail.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    let mut flags = libc::CLONE_NEWNS | libc::CLONE_NEWPID;
+    if uid != 0 {
+        flags |= libc::CLONE_NEWUSER;
+    }
+    // SAFETY: unshare with flags only.
+    if unsafe { libc::unshare(flags) } != 0 {
+        return Ok(false);
+    }
+    if uid != 0 {
+        std::fs::write("/proc/self/setgroups", "deny")?;
+        std::fs::write("/proc/self/uid_map", format!("{uid} {uid} 1"))?;
+        std::fs::write("/proc/self/gid_map", format!("{gid} {gid} 1"))?;
+    }
+    // SAFETY: the helper is single-threaded here (no runtime has started), so fork is sound.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        return Err(Error::last_os_error());
+    }
+    if pid == 0 {
+        // PID 1 of the new namespace: when it exits, the kernel kills everything left in it.
+        // SAFETY: prctl with plain integer arguments.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+        }
+        return Ok(true);
+    }
+    let mut status = 0;
+    loop {
+        // SAFETY: waiting for our own child with a valid status pointer.
+        let r = unsafe { libc::waitpid(pid, &mut status, 0) };
+        if r == pid {
+            break;
+        }
+        if r < 0 && Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+            std::process::exit(126);
+        }
+    }
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else if libc::WIFSIGNALED(status) {
+        128 + libc::WTERMSIG(status)
+    } else {
+        126
+    };
+    std::process::exit(code);
+}
+
+fn c_path(path: &Path) -> Result<CString> {
+    CString::new(path.as_os_str().as_bytes())
+        .map_err(|e| Error::new(std::io::ErrorKind::InvalidInput, e))
+}
+
+fn bind_to_itself(path: &Path) -> Result<()> {
+    let p = c_path(path)?;
+    // SAFETY: valid NUL-terminated paths; no data argument.
+    let r = unsafe {
+        libc::mount(
+            p.as_ptr(),
+            p.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND | libc::MS_REC,
+            std::ptr::null(),
+        )
+    };
+    if r != 0 {
+        Err(Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+const MOUNT_ATTR_RDONLY: u64 = 0x1;
+
+fn set_read_only(path: &Path, read_only: bool) -> Result<()> {
+    let p = c_path(path)?;
+    let attr = MountAttr {
+        attr_set: if read_only { MOUNT_ATTR_RDONLY } else { 0 },
+        attr_clr: if read_only { 0 } else { MOUNT_ATTR_RDONLY },
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: mount_setattr with a valid path and a correctly sized attribute struct.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            p.as_ptr(),
+            libc::AT_RECURSIVE as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r != 0 {
+        Err(Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Makes every mount read-only except the writable roots, whose `.git`/`.codex` stay read-only.
+pub fn read_only_except(roots: &[WritableRoot]) -> Result<()> {
+    let root = c_path(Path::new("/"))?;
+    // Changes below must not reach the rest of the system.
+    // SAFETY: valid path, no data.
+    let r = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            root.as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        )
+    };
+    if r != 0 {
+        return Err(Error::last_os_error());
+    }
+    for w in roots {
+        bind_to_itself(&w.root)?;
+        for sub in &w.read_only_subpaths {
+            bind_to_itself(sub)?;
+        }
+    }
+    set_read_only(Path::new("/"), true)?;
+    // All roots writable first, then the protected parts read-only again: a root that
+    // contains another (the cwd under /tmp) must not undo the inner root's protection.
+    for w in roots {
+        set_read_only(&w.root, false)?;
+    }
+    for sub in roots.iter().flat_map(|w| &w.read_only_subpaths) {
+        set_read_only(sub, true)?;
+    }
+    // The working directory still points into the old mounts; look it up again through the
+    // new ones.
+    let cwd = std::env::current_dir()?;
+    std::env::set_current_dir(&cwd)
+}

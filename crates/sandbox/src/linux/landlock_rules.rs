@@ -34,7 +34,8 @@ pub fn restrict(roots: &[WritableRoot]) -> Result<bool, String> {
         .map_err(|e| e.to_string())?
         .add_rules(path_beneath_rules(
             roots.iter().map(|r| r.root.as_path()),
-            AccessFs::from_all(abi),
+            // Device nodes made in a root would open whatever device they name.
+            AccessFs::from_all(abi) & !(AccessFs::MakeChar | AccessFs::MakeBlock),
         ))
         .map_err(|e| e.to_string())?
         .restrict_self()

@@ -48,6 +48,24 @@ pub fn install(network_allowed: bool) -> Result<(), String> {
     for syscall in ALWAYS_DENIED {
         rules.insert(*syscall, Vec::new());
     }
+    // Character and block device nodes, whatever the policy (FIFOs and sockets stay allowed).
+    let device_node = |mode_arg: u8| -> Result<Vec<SeccompRule>, String> {
+        let mut rules = Vec::new();
+        for kind in [libc::S_IFCHR, libc::S_IFBLK] {
+            let cond = SeccompCondition::new(
+                mode_arg,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::MaskedEq(libc::S_IFMT as u64),
+                kind as u64,
+            )
+            .map_err(|e| e.to_string())?;
+            rules.push(SeccompRule::new(vec![cond]).map_err(|e| e.to_string())?);
+        }
+        Ok(rules)
+    };
+    #[cfg(target_arch = "x86_64")]
+    rules.insert(libc::SYS_mknod, device_node(1)?);
+    rules.insert(libc::SYS_mknodat, device_node(2)?);
     if !network_allowed {
         // Sockets only of the Unix family: no TCP, UDP, raw, packet or netlink sockets.
         let not_unix = || -> Result<Vec<SeccompRule>, String> {

@@ -184,9 +184,14 @@ fn failures_leave_files_alone_and_tell_the_model() {
     .unwrap();
     let sb = Sandbox::new();
     std::fs::write(sb.work.path().join("keep.txt"), "keep\nline two\n").unwrap();
+    // /tmp would be a writable root too; leave it out so `..` really is outside.
     let out = run(sb.exec(&server, "responses").args([
         "-c",
         "features.apply_patch_freeform=true",
+        "-c",
+        "sandbox_workspace_write.exclude_slash_tmp=true",
+        "-c",
+        "sandbox_workspace_write.exclude_tmpdir_env_var=true",
         "-s",
         "workspace-write",
         "--json",
@@ -220,7 +225,7 @@ fn failures_leave_files_alone_and_tell_the_model() {
         outputs[0].1
     );
     assert!(
-        outputs[1].1.contains("outside the writable roots"),
+        outputs[1].1.contains("writing outside of the project"),
         "{}",
         outputs[1].1
     );

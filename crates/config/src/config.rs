@@ -51,6 +51,9 @@ pub struct Config {
     pub tui: Tui,
     pub file_opener: FileOpener,
 
+    /// The `codex` executable, re-executed as the Linux sandbox helper. Set by the front-end
+    /// that knows it (the CLI: its own executable); without it commands cannot be sandboxed.
+    pub sandbox_exe: Option<PathBuf>,
     /// Everything as read, for settings that no resolved field covers yet.
     pub toml: ConfigToml,
     /// The environment of the process at load time: the only place it is read.

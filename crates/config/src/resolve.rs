@@ -261,6 +261,7 @@ pub(crate) fn resolve(
             animations: tui.animations.unwrap_or(true),
         },
         file_opener: toml.file_opener.unwrap_or(FileOpener::Vscode),
+        sandbox_exe: None,
         toml,
         env: ctx.env,
     })

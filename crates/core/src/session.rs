@@ -1,15 +1,16 @@
 //! A session: its history, its settings, and the loop that takes submissions.
 
 use std::collections::HashMap;
-use std::sync::atomic::AtomicBool;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use codex_config::Config;
 use codex_protocol::{
-    Event, EventMsg, Op, ResponseItem, ReviewDecision, SessionConfiguredEvent, Submission,
-    TokenUsage, UserInput,
+    Event, EventMsg, Op, ResponseItem, ReviewDecision, SandboxPolicy, SessionConfiguredEvent,
+    Submission, TokenUsage, UserInput,
 };
 use codex_providers::{ApiError, HttpModelClient, ModelClient, ModelSettings};
+use codex_sandbox::SandboxType;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -44,7 +45,13 @@ pub(crate) struct Shared {
     /// User input that arrived while a turn was running.
     pub pending_input: Mutex<Vec<ResponseItem>>,
     pub total_usage: Mutex<TokenUsage>,
-    pub sandbox_warned: Arc<AtomicBool>,
+    /// How commands are confined on this machine (`None` when they cannot be).
+    pub sandbox_type: SandboxType,
+    /// Commands approved for the session, by normalised key: `true` when approved to run
+    /// outside the sandbox.
+    pub approved_commands: Mutex<HashMap<String, bool>>,
+    /// Directories the user let patches write under for the rest of the session.
+    pub patch_roots: Mutex<Vec<PathBuf>>,
     /// Approval requests waiting for the user's decision, by call id.
     pub approvals: Mutex<HashMap<String, oneshot::Sender<ReviewDecision>>>,
 }
@@ -66,6 +73,35 @@ impl Shared {
             .unwrap_or_else(|e| e.into_inner())
             .insert(call_id.to_string(), tx);
         rx
+    }
+
+    pub fn session_approval(&self, key: &str) -> Option<bool> {
+        self.approved_commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+            .copied()
+    }
+
+    pub fn remember_approval(&self, key: String, unsandboxed: bool) {
+        self.approved_commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, unsandboxed);
+    }
+
+    pub fn granted_patch_roots(&self) -> Vec<PathBuf> {
+        self.patch_roots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn grant_patch_root(&self, root: PathBuf) {
+        self.patch_roots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(root);
     }
 
     fn resolve_approval(&self, call_id: &str, decision: ReviewDecision) {
@@ -153,6 +189,26 @@ impl Codex {
                 reasoning_effort: config.model_reasoning_effort,
             }),
         );
+        let sandbox_type = sandbox_type_for(&config);
+        if config.sandbox_policy != SandboxPolicy::DangerFullAccess
+            && sandbox_type == SandboxType::None
+        {
+            let support = codex_sandbox::probe();
+            let why = if support.usable() {
+                "the sandbox helper executable is not known".to_string()
+            } else {
+                support.describe()
+            };
+            events.send(
+                "",
+                EventMsg::Warning {
+                    message: format!(
+                        "commands cannot be sandboxed here ({why}); they will be asked about, \
+                         or refused under the `never` approval policy"
+                    ),
+                },
+            );
+        }
         let shared = Arc::new(Shared {
             config: Arc::new(config),
             client,
@@ -161,7 +217,9 @@ impl Codex {
             history: Mutex::new(initial),
             pending_input: Mutex::new(Vec::new()),
             total_usage: Mutex::new(TokenUsage::default()),
-            sandbox_warned: Arc::new(AtomicBool::new(false)),
+            sandbox_type,
+            approved_commands: Mutex::new(HashMap::new()),
+            patch_roots: Mutex::new(Vec::new()),
             approvals: Mutex::new(HashMap::new()),
         });
         tokio::spawn(submission_loop(shared, sub_rx));
@@ -192,6 +250,18 @@ impl Codex {
     pub async fn next_event(&mut self) -> Option<Event> {
         self.events.recv().await
     }
+}
+
+/// The platform's sandbox, when it works here and the helper executable is known.
+fn sandbox_type_for(config: &Config) -> SandboxType {
+    if cfg!(target_os = "linux") {
+        if config.sandbox_exe.is_some() && codex_sandbox::probe().usable() {
+            return SandboxType::LinuxSeccomp;
+        }
+    } else if cfg!(target_os = "macos") && codex_sandbox::probe().usable() {
+        return SandboxType::MacosSeatbelt;
+    }
+    SandboxType::None
 }
 
 struct RunningTurn {

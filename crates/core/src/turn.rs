@@ -53,11 +53,9 @@ pub(crate) async fn run_turn(
     );
     shared.history().extend(input);
     let tools = ToolContext {
-        config: shared.config.clone(),
+        shared: shared.clone(),
         sub_id: sub_id.clone(),
-        events: events.clone(),
         cancel: cancel.clone(),
-        sandbox_warned: shared.sandbox_warned.clone(),
         turn_diff: Arc::new(TurnDiffTracker::default()),
     };
     let mut turn_usage = TokenUsage::default();
@@ -191,7 +189,7 @@ pub(crate) async fn run_turn(
                     let output = if cancel.is_cancelled() {
                         aborted
                     } else {
-                        dispatch_custom(&tools, &name, &call_id, &input)
+                        dispatch_custom(&tools, &name, &call_id, &input).await
                     };
                     ResponseItem::CustomToolCallOutput { call_id, output }
                 }

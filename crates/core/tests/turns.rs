@@ -182,7 +182,9 @@ async fn several_calls_in_one_response_are_all_answered() {
 }
 
 #[tokio::test]
-async fn sandboxed_modes_refuse_to_run_commands_and_say_so() {
+async fn without_a_sandbox_commands_are_refused_never_run_unconfined() {
+    // No helper executable is known here, so nothing can be sandboxed; under `never` the
+    // command is refused (and the user was told once, at the start).
     let server = MockServer::start(vec![
         Step::stream(vec![shell("c1", "touch should-not-exist")]),
         Step::stream(vec![Ev::Text("could not run it".into())]),
@@ -203,7 +205,10 @@ async fn sandboxed_modes_refuse_to_run_commands_and_say_so() {
         .count();
     assert_eq!(warnings, 1);
     let out = &server.model_requests()[1].tool_outputs()[0].1;
-    assert!(out.contains("read-only sandbox is not available"), "{out}");
+    assert!(
+        out.starts_with("command rejected: no sandbox is available"),
+        "{out}"
+    );
     server.assert_clean();
 }
 

@@ -26,6 +26,8 @@ const READ_CHUNK: usize = 8 * 1024;
 pub struct ExecRequest {
     /// Program and arguments, run directly (no shell).
     pub argv: Vec<String>,
+    /// argv[0] to give the program when it differs from the program path (sandbox helper).
+    pub arg0: Option<String>,
     pub cwd: PathBuf,
     /// The complete environment of the command.
     pub env: Vec<(String, String)>,
@@ -90,6 +92,9 @@ pub async fn run(
         }
     }
     let mut command = Command::new(program);
+    if let Some(arg0) = &request.arg0 {
+        command.arg0(arg0);
+    }
     command
         .args(args)
         .current_dir(&request.cwd)

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 fn request(script: &str, timeout_ms: u64) -> ExecRequest {
     ExecRequest {
         argv: vec!["bash".into(), "-c".into(), script.into()],
+        arg0: None,
         cwd: std::env::temp_dir(),
         env: vec![("PATH".into(), std::env::var("PATH").unwrap_or_default())],
         timeout: Duration::from_millis(timeout_ms),

@@ -113,6 +113,9 @@ pub fn assess_patch(req: &PatchRequest<'_>) -> SafetyCheck {
         return SafetyCheck::AutoApprove { sandboxed: true };
     }
     match req.approval {
+        AskForApproval::Never if *req.policy == SandboxPolicy::ReadOnly => SafetyCheck::Reject {
+            reason: "the sandbox is read-only, so files cannot be changed".into(),
+        },
         AskForApproval::Never => SafetyCheck::Reject {
             reason: "writing outside of the project; rejected by user approval settings".into(),
         },

@@ -112,8 +112,9 @@ mod tests {
             },
         ];
         let args = seatbelt_args(&workspace(false), &roots);
+        assert_eq!(args[0], "-p");
         assert_eq!(
-            args[1..],
+            args[2..],
             [
                 "-DWRITABLE_ROOT_0=/Users/me/repo",
                 "-DWRITABLE_ROOT_0_RO_0=/Users/me/repo/.git",
@@ -122,8 +123,8 @@ mod tests {
             ]
         );
         let expected_tail = "(allow file-read*)\n(allow file-write*\n  (require-all (subpath (param \"WRITABLE_ROOT_0\")) (require-not (subpath (param \"WRITABLE_ROOT_0_RO_0\"))) (require-not (subpath (param \"WRITABLE_ROOT_0_RO_1\"))))\n  (subpath (param \"WRITABLE_ROOT_1\"))\n)\n";
-        assert_eq!(args[0], format!("{BASE_PROFILE}{expected_tail}"));
-        assert!(!args[0].contains("network"));
+        assert_eq!(args[1], format!("{BASE_PROFILE}{expected_tail}"));
+        assert!(!args[1].contains("network"));
     }
 
     #[test]
@@ -137,10 +138,10 @@ mod tests {
             ]
         );
         let full = seatbelt_args(&SandboxPolicy::DangerFullAccess, &[]);
-        assert!(full[0].ends_with(
+        assert!(full[1].ends_with(
             "(allow file-write* (regex #\"^/\"))\n(allow network-outbound)\n(allow network-inbound)\n(allow system-socket)\n"
         ));
         let net = seatbelt_args(&workspace(true), &[]);
-        assert!(net[0].contains("(allow network-outbound)"));
+        assert!(net[1].contains("(allow network-outbound)"));
     }
 }

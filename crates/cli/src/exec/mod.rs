@@ -61,7 +61,9 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");
     }
-    let config = loaded.config;
+    let mut config = loaded.config;
+    // Sandboxed commands are started through this executable, re-run as the helper.
+    config.sandbox_exe = std::env::current_exe().ok();
     if !args.skip_git_repo_check && !trusted_dir(&config) {
         return Err(
             "Not inside a trusted directory and --skip-git-repo-check was not specified.".into(),

@@ -1,27 +1,24 @@
 //! The tools offered to the model and the router that answers each call exactly once.
 
+mod approval;
 mod patch;
 mod plan;
 mod shell;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use codex_config::{Config, WireApi};
 use codex_providers::ToolSpec;
 use tokio_util::sync::CancellationToken;
 
-use crate::events::EventSender;
+use crate::session::Shared;
 pub(crate) use patch::TurnDiffTracker;
 
 /// What a tool call may use while it runs.
 pub(crate) struct ToolContext {
-    pub config: Arc<Config>,
+    pub shared: Arc<Shared>,
     pub sub_id: String,
-    pub events: EventSender,
     pub cancel: CancellationToken,
-    /// Set once the user has been told that sandboxed commands cannot run yet.
-    pub sandbox_warned: Arc<AtomicBool>,
     /// The turn's file changes, for `TurnDiff` events.
     pub turn_diff: Arc<TurnDiffTracker>,
 }
@@ -59,9 +56,14 @@ pub(crate) async fn dispatch(
 }
 
 /// Answers one freeform tool call.
-pub(crate) fn dispatch_custom(ctx: &ToolContext, name: &str, call_id: &str, input: &str) -> String {
+pub(crate) async fn dispatch_custom(
+    ctx: &ToolContext,
+    name: &str,
+    call_id: &str,
+    input: &str,
+) -> String {
     match name {
-        "apply_patch" => patch::apply(ctx, call_id, input, None),
+        "apply_patch" => patch::apply(ctx, call_id, input, None).await,
         other => format!("unsupported custom tool call: {other}"),
     }
 }

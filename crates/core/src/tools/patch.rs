@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use codex_apply_patch::{ChangeKind, PlanOptions, WritableRoots, plan_patch, unified_diff};
-use codex_protocol::{
-    EventMsg, FileChange, PatchApplyBeginEvent, PatchApplyEndEvent, SandboxPolicy,
-};
+use codex_apply_patch::{ChangeKind, Plan, PlanOptions, plan_patch, unified_diff};
+use codex_protocol::{EventMsg, FileChange, PatchApplyBeginEvent, PatchApplyEndEvent};
 use codex_providers::ToolSpec;
+use codex_safety::{PatchRequest, SafetyCheck, assess_patch};
+use codex_sandbox::writable_roots;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::ToolContext;
+use super::approval::{Answer, ask_patch};
 
 const DESCRIPTION: &str = include_str!("apply_patch_description.md");
 const GRAMMAR: &str = include_str!("apply_patch_grammar.lark");
@@ -49,60 +50,106 @@ struct FunctionArgs {
 
 pub(crate) async fn handle_function(ctx: &ToolContext, call_id: &str, arguments: &str) -> String {
     match serde_json::from_str::<FunctionArgs>(arguments) {
-        Ok(args) => apply(ctx, call_id, &args.input, None),
+        Ok(args) => apply(ctx, call_id, &args.input, None).await,
         Err(e) => format!("failed to parse function arguments: {e}"),
     }
 }
 
-/// Where patches may write: nowhere under a read-only sandbox, else the working directory and
-/// the configured writable roots.
-fn roots(ctx: &ToolContext) -> Result<WritableRoots, String> {
-    let config = &ctx.config;
-    let extra: Vec<PathBuf> = match &config.sandbox_policy {
-        SandboxPolicy::ReadOnly => {
-            return Err(
-                "patch rejected: the sandbox is read-only, so files cannot be changed. \
-                        Tell the user; they can rerun with --sandbox workspace-write."
-                    .into(),
-            );
-        }
-        SandboxPolicy::WorkspaceWrite { writable_roots, .. } => writable_roots.clone(),
-        SandboxPolicy::DangerFullAccess => config
-            .toml
-            .sandbox_workspace_write
-            .as_ref()
-            .and_then(|s| s.writable_roots.clone())
-            .unwrap_or_default(),
-    };
-    let mut all = vec![config.cwd.clone()];
-    all.extend(extra);
-    Ok(WritableRoots::new(&all))
+/// The writable roots of the sandbox policy and the parts of them that stay read-only.
+fn policy_roots(ctx: &ToolContext) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let config = &ctx.shared.config;
+    let tmpdir = config.env_var("TMPDIR").map(PathBuf::from);
+    let roots = writable_roots(&config.sandbox_policy, &config.cwd, tmpdir.as_deref());
+    let protected = roots
+        .iter()
+        .flat_map(|r| r.read_only_subpaths.iter().cloned())
+        .collect();
+    (roots.into_iter().map(|r| r.root).collect(), protected)
 }
 
-/// Checks the patch against the files, reports it, applies it; returns the model's output.
-pub(crate) fn apply(
+/// Checks the patch against the files, decides whether it may be applied (asking the user when
+/// the policy says so), reports it and applies it; returns the model's output.
+pub(crate) async fn apply(
     ctx: &ToolContext,
     call_id: &str,
     patch: &str,
     workdir: Option<&Path>,
 ) -> String {
-    let roots = match roots(ctx) {
-        Ok(roots) => roots,
-        Err(message) => return message,
-    };
-    let cwd = workdir.unwrap_or(&ctx.config.cwd);
-    let plan = match plan_patch(
-        patch,
-        &PlanOptions {
-            cwd,
-            roots: Some(&roots),
-        },
-    ) {
+    let shared = &ctx.shared;
+    let config = &shared.config;
+    let cwd = workdir.unwrap_or(&config.cwd);
+    // Resolve and check everything first; where it may write is decided below.
+    let plan = match plan_patch(patch, &PlanOptions { cwd, roots: None }) {
         Ok(plan) => plan,
         Err(e) => return format!("apply_patch verification failed: {e}"),
     };
-    let changes: BTreeMap<PathBuf, FileChange> = plan
-        .changes
+    let paths = plan.touched_paths();
+    let (mut roots, protected) = policy_roots(ctx);
+    roots.extend(shared.granted_patch_roots());
+    let check = assess_patch(&PatchRequest {
+        paths: &paths,
+        approval: config.approval_policy,
+        policy: &config.sandbox_policy,
+        writable_roots: &roots,
+        protected: &protected,
+    });
+    let changes = file_changes(&plan);
+    let auto_approved = matches!(check, SafetyCheck::AutoApprove { .. });
+    match check {
+        SafetyCheck::AutoApprove { .. } => {}
+        SafetyCheck::Reject { reason } => return format!("patch rejected: {reason}"),
+        SafetyCheck::AskUser { reason } => {
+            let outside: Vec<&PathBuf> = paths
+                .iter()
+                .filter(|p| !roots.iter().any(|r| p.starts_with(r)))
+                .collect();
+            let grant_root = common_parent(&outside);
+            match ask_patch(ctx, call_id, changes.clone(), reason, grant_root.clone()).await {
+                Answer::Run { for_session } => {
+                    if for_session && let Some(root) = grant_root {
+                        shared.grant_patch_root(root);
+                    }
+                }
+                Answer::Denied => return "patch rejected by the user".to_string(),
+                Answer::Aborted => return "patch aborted by the user".to_string(),
+            }
+        }
+    }
+    ctx.turn_diff.remember(paths);
+    shared.events.send(
+        &ctx.sub_id,
+        EventMsg::PatchApplyBegin(PatchApplyBeginEvent {
+            call_id: call_id.to_string(),
+            auto_approved,
+            changes,
+        }),
+    );
+    let (success, stdout, stderr) = match plan.commit() {
+        Ok(()) => (true, plan.summary(), String::new()),
+        Err(e) => (false, String::new(), e.to_string()),
+    };
+    shared.events.send(
+        &ctx.sub_id,
+        EventMsg::PatchApplyEnd(PatchApplyEndEvent {
+            call_id: call_id.to_string(),
+            stdout: stdout.clone(),
+            stderr: stderr.clone(),
+            success,
+        }),
+    );
+    if success {
+        let diff = ctx.turn_diff.unified_diff(&config.cwd);
+        shared
+            .events
+            .send(&ctx.sub_id, EventMsg::TurnDiff { unified_diff: diff });
+        stdout
+    } else {
+        stderr
+    }
+}
+
+fn file_changes(plan: &Plan) -> BTreeMap<PathBuf, FileChange> {
+    plan.changes
         .iter()
         .map(|c| {
             let change = match &c.kind {
@@ -119,37 +166,18 @@ pub(crate) fn apply(
             };
             (c.path.clone(), change)
         })
-        .collect();
-    ctx.turn_diff.remember(plan.touched_paths());
-    ctx.events.send(
-        &ctx.sub_id,
-        EventMsg::PatchApplyBegin(PatchApplyBeginEvent {
-            call_id: call_id.to_string(),
-            auto_approved: true,
-            changes,
-        }),
-    );
-    let (success, stdout, stderr) = match plan.commit() {
-        Ok(()) => (true, plan.summary(), String::new()),
-        Err(e) => (false, String::new(), e.to_string()),
-    };
-    ctx.events.send(
-        &ctx.sub_id,
-        EventMsg::PatchApplyEnd(PatchApplyEndEvent {
-            call_id: call_id.to_string(),
-            stdout: stdout.clone(),
-            stderr: stderr.clone(),
-            success,
-        }),
-    );
-    if success {
-        let diff = ctx.turn_diff.unified_diff(&ctx.config.cwd);
-        ctx.events
-            .send(&ctx.sub_id, EventMsg::TurnDiff { unified_diff: diff });
-        stdout
-    } else {
-        stderr
+        .collect()
+}
+
+/// The deepest directory containing every path.
+fn common_parent(paths: &[&PathBuf]) -> Option<PathBuf> {
+    let mut common = paths.first()?.parent()?.to_path_buf();
+    for p in &paths[1..] {
+        while !p.starts_with(&common) {
+            common = common.parent()?.to_path_buf();
+        }
     }
+    Some(common)
 }
 
 /// What the turn has changed: each touched file's content before its first change.

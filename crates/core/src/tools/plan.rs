@@ -53,6 +53,8 @@ pub(crate) fn handle(ctx: &ToolContext, arguments: &str) -> String {
     if in_progress > 1 {
         return "plan not updated: at most one step can be in_progress at a time".to_string();
     }
-    ctx.events.send(&ctx.sub_id, EventMsg::PlanUpdate(args));
+    ctx.shared
+        .events
+        .send(&ctx.sub_id, EventMsg::PlanUpdate(args));
     "Plan updated".to_string()
 }

@@ -1,7 +1,6 @@
 //! `shell`: run a command and tell the model what happened.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use codex_apply_patch::{looks_like_patch_call, parse_shell_invocation};
@@ -13,10 +12,13 @@ use codex_protocol::{
     ExecCommandOutputDeltaEvent, SandboxPolicy,
 };
 use codex_providers::ToolSpec;
+use codex_safety::{CommandRequest, SafetyCheck, assess_command, session_key};
+use codex_sandbox::{SandboxType, wrap_command};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::ToolContext;
+use super::approval::{Answer, ask_exec};
 
 /// Live output events per command; the end event still carries everything.
 const MAX_DELTA_EVENTS: usize = 10_000;
@@ -62,10 +64,8 @@ struct ShellParams {
     workdir: Option<String>,
     timeout_ms: Option<u64>,
     #[serde(default)]
-    #[allow(dead_code)]
     with_escalated_permissions: Option<bool>,
     #[serde(default)]
-    #[allow(dead_code)]
     justification: Option<String>,
 }
 
@@ -75,11 +75,33 @@ struct ShellCommandParams {
     workdir: Option<String>,
     timeout_ms: Option<u64>,
     login: Option<bool>,
+    #[serde(default)]
+    with_escalated_permissions: Option<bool>,
+    #[serde(default)]
+    justification: Option<String>,
+}
+
+/// One command call, as the model asked for it.
+struct CommandCall {
+    argv: Vec<String>,
+    workdir: Option<String>,
+    timeout_ms: Option<u64>,
+    escalate: bool,
+    justification: Option<String>,
 }
 
 pub(crate) async fn handle_shell(ctx: &ToolContext, call_id: &str, arguments: &str) -> String {
     match serde_json::from_str::<ShellParams>(arguments) {
-        Ok(p) => run_command(ctx, call_id, p.command, p.workdir, p.timeout_ms).await,
+        Ok(p) => {
+            let call = CommandCall {
+                argv: p.command,
+                workdir: p.workdir,
+                timeout_ms: p.timeout_ms,
+                escalate: p.with_escalated_permissions.unwrap_or(false),
+                justification: p.justification,
+            };
+            run_command(ctx, call_id, call).await
+        }
         Err(e) => format!("failed to parse function arguments: {e}"),
     }
 }
@@ -93,113 +115,187 @@ pub(crate) async fn handle_shell_command(
     match serde_json::from_str::<ShellCommandParams>(arguments) {
         Ok(p) => {
             let shell = ctx
+                .shared
                 .config
                 .env_var("SHELL")
                 .unwrap_or("/bin/bash")
                 .to_string();
             let flag = if p.login.unwrap_or(true) { "-lc" } else { "-c" };
-            let argv = vec![shell, flag.to_string(), p.command];
-            run_command(ctx, call_id, argv, p.workdir, p.timeout_ms).await
+            let call = CommandCall {
+                argv: vec![shell, flag.to_string(), p.command],
+                workdir: p.workdir,
+                timeout_ms: p.timeout_ms,
+                escalate: p.with_escalated_permissions.unwrap_or(false),
+                justification: p.justification,
+            };
+            run_command(ctx, call_id, call).await
         }
         Err(e) => format!("failed to parse function arguments: {e}"),
     }
 }
 
-/// Why a command may not run, if it may not.
-fn refusal(policy: &SandboxPolicy, approval: AskForApproval) -> Option<String> {
-    if *policy != SandboxPolicy::DangerFullAccess {
-        return Some(format!(
-            "Command not run: the {} sandbox is not available in this version, so commands run \
-             only with --sandbox danger-full-access. Tell the user; do not try to work around it.",
-            policy.mode()
-        ));
-    }
-    if approval == AskForApproval::Untrusted {
-        return Some(
-            "Command not run: the approval policy `untrusted` requires asking the user, and \
-             approval prompts are not available in this version."
-                .to_string(),
-        );
-    }
-    None
-}
-
-async fn run_command(
-    ctx: &ToolContext,
-    call_id: &str,
-    command: Vec<String>,
-    workdir: Option<String>,
-    timeout_ms: Option<u64>,
-) -> String {
+async fn run_command(ctx: &ToolContext, call_id: &str, call: CommandCall) -> String {
+    let command = call.argv;
     if command.is_empty() {
         return "failed to run command: `command` is empty".to_string();
     }
-    let config = &ctx.config;
-    let base_dir = match &workdir {
+    let shared = &ctx.shared;
+    let config = &shared.config;
+    let cwd = match &call.workdir {
         Some(dir) => config.cwd.join(dir),
         None => config.cwd.clone(),
     };
     // Patches sent through the shell are applied by the engine, never by a spawned shell.
     if let Some(shell_patch) = parse_shell_invocation(&command) {
         let dir = match &shell_patch.cd {
-            Some(cd) => base_dir.join(cd),
-            None => base_dir,
+            Some(cd) => cwd.join(cd),
+            None => cwd,
         };
-        return super::patch::apply(ctx, call_id, &shell_patch.patch, Some(&dir));
+        return super::patch::apply(ctx, call_id, &shell_patch.patch, Some(&dir)).await;
     }
     if looks_like_patch_call(&command) {
         return "apply_patch verification failed: pass the patch as [\"apply_patch\", PATCH], \
                 or as a heredoc: bash -lc \"apply_patch <<'EOF'\\n...\\nEOF\""
             .to_string();
     }
-    if let Some(reason) = refusal(&config.sandbox_policy, config.approval_policy) {
-        if !ctx.sandbox_warned.swap(true, Ordering::SeqCst) {
-            ctx.events.send(
-                &ctx.sub_id,
-                EventMsg::Warning {
-                    message: format!(
-                        "shell commands cannot run under sandbox `{}` yet; rerun with \
-                         --sandbox danger-full-access (or --dangerously-bypass-approvals-and-sandbox) \
-                         to let the agent run commands unsandboxed",
-                        config.sandbox_policy.mode()
-                    ),
-                },
-            );
-        }
-        return reason;
-    }
-    let cwd = match workdir {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            if dir.is_absolute() {
-                dir
-            } else {
-                config.cwd.join(dir)
+    let needs_sandbox = config.sandbox_policy != SandboxPolicy::DangerFullAccess;
+    let available = shared.sandbox_type != SandboxType::None;
+    let key = session_key(&command, &cwd);
+    let check = assess_command(&CommandRequest {
+        argv: &command,
+        approval: config.approval_policy,
+        policy: &config.sandbox_policy,
+        sandbox_available: available,
+        escalation_requested: call.escalate,
+        session_approved: shared.session_approval(&key),
+    });
+    let sandboxed = match check {
+        SafetyCheck::AutoApprove { sandboxed } => sandboxed,
+        SafetyCheck::Reject { reason } => return format!("command rejected: {reason}"),
+        SafetyCheck::AskUser { reason } => {
+            let reason = call.justification.clone().unwrap_or(reason);
+            match ask_exec(ctx, call_id, &command, &cwd, reason).await {
+                Answer::Run { for_session } => {
+                    if for_session {
+                        shared.remember_approval(key.clone(), call.escalate);
+                    }
+                    needs_sandbox && available && !call.escalate
+                }
+                Answer::Denied => return "command rejected by the user".to_string(),
+                Answer::Aborted => return "command aborted by the user".to_string(),
             }
         }
-        None => config.cwd.clone(),
     };
+    let timeout = Duration::from_millis(call.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
+    let first = execute(ctx, call_id, &command, &cwd, timeout, sandboxed).await;
+    let retry = sandboxed
+        && first.as_ref().is_some_and(looks_like_sandbox_denial)
+        && matches!(
+            config.approval_policy,
+            AskForApproval::OnFailure | AskForApproval::Untrusted
+        );
+    let output = if retry {
+        let reason = "the command failed inside the sandbox; run it again without the sandbox?";
+        match ask_exec(ctx, call_id, &command, &cwd, reason.into()).await {
+            Answer::Run { for_session } => {
+                if for_session {
+                    shared.remember_approval(key, true);
+                }
+                execute(ctx, call_id, &command, &cwd, timeout, false).await
+            }
+            Answer::Denied | Answer::Aborted => first,
+        }
+    } else {
+        first
+    };
+    match output {
+        Some(out) => format_for_model(&out, timeout),
+        None if ctx.cancel.is_cancelled() => "command interrupted by the user".to_string(),
+        None => "failed to run command".to_string(),
+    }
+}
+
+/// Exit status and output that look like the sandbox said no.
+fn looks_like_sandbox_denial(out: &ExecOutput) -> bool {
+    out.exit_code != 0
+        && !out.timed_out
+        && [
+            "Read-only file system",
+            "Permission denied",
+            "Operation not permitted",
+            "codex-linux-sandbox:",
+        ]
+        .iter()
+        .any(|m| out.aggregated.contains(m))
+}
+
+/// Runs the command (through the sandbox when `sandboxed`), reporting it as events. `None`
+/// when it could not start or was interrupted (the end event says which).
+async fn execute(
+    ctx: &ToolContext,
+    call_id: &str,
+    command: &[String],
+    cwd: &std::path::Path,
+    timeout: Duration,
+    sandboxed: bool,
+) -> Option<ExecOutput> {
+    let shared = &ctx.shared;
+    let config = &shared.config;
     let mut env = create_env(&config.shell_environment_policy, &config.env);
     if !config.sandbox_policy.has_full_network_access() {
         env.push(("CODEX_SANDBOX_NETWORK_DISABLED".into(), "1".into()));
     }
-    let timeout = Duration::from_millis(timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
-    ctx.events.send(
+    let sandbox = if sandboxed {
+        shared.sandbox_type
+    } else {
+        SandboxType::None
+    };
+    let tmpdir = env
+        .iter()
+        .find(|(k, _)| k == "TMPDIR")
+        .map(|(_, v)| PathBuf::from(v));
+    ctx.shared.events.send(
         &ctx.sub_id,
         EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
             call_id: call_id.to_string(),
-            command: command.clone(),
-            cwd: cwd.clone(),
+            command: command.to_vec(),
+            cwd: cwd.to_path_buf(),
         }),
     );
+    let wrapped = match wrap_command(
+        sandbox,
+        &config.sandbox_policy,
+        cwd,
+        command,
+        config.sandbox_exe.as_deref(),
+        tmpdir.as_deref(),
+    ) {
+        Ok(w) => w,
+        Err(e) => {
+            let message = format!("failed to run command: {e}");
+            end_event(
+                ctx,
+                call_id,
+                command,
+                cwd,
+                &failed_output(-1, &message),
+                message,
+            );
+            return None;
+        }
+    };
+    env.extend(wrapped.env);
+    let mut argv = vec![wrapped.program.display().to_string()];
+    argv.extend(wrapped.args);
     let request = ExecRequest {
-        argv: command.clone(),
-        cwd: cwd.clone(),
+        argv,
+        arg0: wrapped.arg0,
+        cwd: cwd.to_path_buf(),
         env,
         timeout,
     };
     let mut deltas = 0usize;
-    let events = ctx.events.clone();
+    let events = ctx.shared.events.clone();
     let sub_id = ctx.sub_id.clone();
     let delta_call_id = call_id.to_string();
     let result = codex_process::run(request, ctx.cancel.clone(), &mut |chunk| {
@@ -216,44 +312,48 @@ async fn run_command(
         }
     })
     .await;
-    let output = match result {
-        Ok(output) => output,
+    match result {
+        Ok(output) => {
+            let formatted = format_for_model(&output, timeout);
+            end_event(ctx, call_id, command, cwd, &output, formatted);
+            Some(output)
+        }
         Err(SpawnError::Interrupted) => {
-            let out = ExecOutput {
-                exit_code: 130,
-                stdout: String::new(),
-                stderr: String::new(),
-                aggregated: String::new(),
-                duration: Duration::ZERO,
-                timed_out: false,
-            };
+            let out = failed_output(130, "");
             end_event(
                 ctx,
                 call_id,
-                &command,
-                &cwd,
+                command,
+                cwd,
                 &out,
                 "command interrupted".into(),
             );
-            return "command interrupted by the user".to_string();
+            None
         }
         Err(e) => {
             let message = format!("failed to run command: {e}");
-            let out = ExecOutput {
-                exit_code: -1,
-                stdout: String::new(),
-                stderr: message.clone(),
-                aggregated: message.clone(),
-                duration: Duration::ZERO,
-                timed_out: false,
-            };
-            end_event(ctx, call_id, &command, &cwd, &out, message.clone());
-            return message;
+            end_event(
+                ctx,
+                call_id,
+                command,
+                cwd,
+                &failed_output(-1, &message),
+                message,
+            );
+            None
         }
-    };
-    let formatted = format_for_model(&output, timeout);
-    end_event(ctx, call_id, &command, &cwd, &output, formatted.clone());
-    formatted
+    }
+}
+
+fn failed_output(exit_code: i32, message: &str) -> ExecOutput {
+    ExecOutput {
+        exit_code,
+        stdout: String::new(),
+        stderr: message.to_string(),
+        aggregated: message.to_string(),
+        duration: Duration::ZERO,
+        timed_out: false,
+    }
 }
 
 fn end_event(
@@ -264,7 +364,7 @@ fn end_event(
     output: &ExecOutput,
     formatted: String,
 ) {
-    ctx.events.send(
+    ctx.shared.events.send(
         &ctx.sub_id,
         EventMsg::ExecCommandEnd(ExecCommandEndEvent {
             call_id: call_id.to_string(),
@@ -331,12 +431,5 @@ mod tests {
         let text = format_for_model(&out(&big, true), Duration::from_millis(500));
         assert!(text.starts_with("command timed out after 500 milliseconds\nExit code: 124\n"));
         assert!(text.contains("Total output lines: 1000\nOutput:\n0\n"));
-    }
-
-    #[test]
-    fn refuses_without_full_access() {
-        assert!(refusal(&SandboxPolicy::ReadOnly, AskForApproval::Never).is_some());
-        assert!(refusal(&SandboxPolicy::DangerFullAccess, AskForApproval::Never).is_none());
-        assert!(refusal(&SandboxPolicy::DangerFullAccess, AskForApproval::Untrusted).is_some());
     }
 }

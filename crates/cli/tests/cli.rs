@@ -181,3 +181,24 @@ fn missing_profile_and_bad_cd_are_clear() {
         stderr(&out)
     );
 }
+
+#[test]
+fn sandbox_subcommand_explains_platform_mismatch_and_runs_commands() {
+    let sb = Sandbox::new();
+    let out = run(sb.codex().args(["sandbox", "macos", "--", "true"]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("needs macOS"), "{}", stderr(&out));
+    let out = run(sb
+        .codex()
+        .args(["sandbox", "linux", "--", "sh", "-c", "exit 7"]));
+    assert_eq!(
+        out.status.code(),
+        Some(7),
+        "the command's exit code comes back"
+    );
+    let out = run(sb
+        .codex()
+        .args(["sandbox", "linux", "--", "no-such-program-xyz"]));
+    assert_eq!(out.status.code(), Some(127), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-such-program-xyz"));
+}

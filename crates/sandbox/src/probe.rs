@@ -49,7 +49,7 @@ impl SandboxSupport {
         } else {
             "no namespaces: .git/.codex are not protected and chmod outside the roots is not blocked"
         };
-        format!("sandbox: {landlock}, seccomp, {ns}")
+        format!("{landlock}, seccomp, {ns}")
     }
 }
 

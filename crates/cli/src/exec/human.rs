@@ -105,9 +105,13 @@ impl HumanOutput {
                     self.paint(&BOLD, "approval:"),
                     e.approval_policy
                 )?;
+                let confinement = match e.sandbox_policy.mode() {
+                    codex_protocol::SandboxMode::DangerFullAccess => String::new(),
+                    _ => format!(" ({})", codex_sandbox::probe().describe()),
+                };
                 writeln!(
                     err,
-                    "{} {}",
+                    "{} {}{confinement}",
                     self.paint(&BOLD, "sandbox:"),
                     e.sandbox_policy.mode()
                 )?;

@@ -59,6 +59,19 @@ pub enum Command {
         #[command(subcommand)]
         platform: SandboxPlatform,
     },
+    /// Resume an interactive session (lists this directory's sessions for now).
+    Resume {
+        session_id: Option<String>,
+        #[arg(long)]
+        last: bool,
+        #[arg(long)]
+        all: bool,
+    },
+    /// Recorded sessions.
+    Sessions {
+        #[command(subcommand)]
+        command: SessionsCommand,
+    },
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum, default_value_t = Shell::Bash)]
@@ -88,6 +101,18 @@ pub struct SandboxArgs {
     /// The command and its arguments.
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Id, time, directory and first prompt of each session, newest first.
+    List {
+        /// Sessions from every directory, not just this one.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -182,11 +207,34 @@ pub struct ExecArgs {
     #[arg(long = "color", value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 
+    #[command(subcommand)]
+    pub command: Option<ExecCommand>,
+
     /// Who started the session (recorded by SDK callers); accepted for compatibility.
     #[arg(long = "thread-source", hide = true)]
     pub thread_source: Option<String>,
 
     /// The task; `-` or nothing reads it from stdin.
+    pub prompt: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExecCommand {
+    /// Continue a recorded session with its history.
+    Resume(ResumeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The session id (as printed at the end of a run, or by `codex sessions list`).
+    pub session_id: Option<String>,
+    /// Continue the most recent session started in this directory.
+    #[arg(long)]
+    pub last: bool,
+    /// With --last: the most recent session from any directory.
+    #[arg(long)]
+    pub all: bool,
+    /// The next task; `-` or nothing reads it from stdin.
     pub prompt: Option<String>,
 }
 

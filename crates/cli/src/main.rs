@@ -6,6 +6,7 @@ mod config_cmd;
 mod exec;
 mod logging;
 mod sandbox_cmd;
+mod sessions_cmd;
 mod setup;
 
 use clap::{CommandFactory, Parser};
@@ -41,6 +42,14 @@ fn main() {
             apply_patch_main(&args)
         }
         Some(Command::Sandbox { platform }) => sandbox_cmd::run(&cli.shared, platform),
+        Some(Command::Resume {
+            session_id,
+            last,
+            all,
+        }) => sessions_cmd::resume(&cli.shared, session_id, last, all),
+        Some(Command::Sessions {
+            command: args::SessionsCommand::List { all, json },
+        }) => sessions_cmd::list(&cli.shared, all, json),
         Some(Command::Completion { shell }) => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

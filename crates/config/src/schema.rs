@@ -71,6 +71,9 @@ pub struct ConfigToml {
     pub windows_wsl_setup_acknowledged: Option<bool>,
     pub notice: Option<toml::Table>,
     pub disable_response_storage: Option<bool>,
+    /// Prices (USD per million tokens) by model name, for cost estimates; adds to or replaces
+    /// the built-in table.
+    pub model_prices: Option<BTreeMap<String, ModelPriceToml>>,
     /// The hosted web search tool: `live`, `cached` or `disabled`.
     pub web_search: Option<WebSearchMode>,
 
@@ -89,6 +92,13 @@ pub struct ConfigToml {
 pub enum ReasoningSummaryFormat {
     None,
     Experimental,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, Serialize)]
+pub struct ModelPriceToml {
+    pub input: f64,
+    pub cached_input: Option<f64>,
+    pub output: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -1,7 +1,8 @@
 //! A session: its history, its settings, and the loop that takes submissions.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use codex_config::Config;
@@ -15,9 +16,12 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::context::{agents_message, discover_agents_md};
 use crate::events::EventSender;
+use crate::history::append_history;
 use crate::prompt::{BASE_INSTRUCTIONS, environment_context, shell_name};
-use crate::turn::run_turn;
+use crate::rollout::{RolloutLine, RolloutRecorder, SessionMeta, load_rollout};
+use crate::turn::{run_compact_task, run_turn};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodexError {
@@ -25,6 +29,8 @@ pub enum CodexError {
     Client(#[from] ApiError),
     #[error("the session has ended")]
     SessionEnded,
+    #[error("cannot resume: {0}")]
+    Resume(String),
 }
 
 /// A handle on a running session: send `Op`s, read `Event`s.
@@ -33,6 +39,7 @@ pub struct Codex {
     events: mpsc::UnboundedReceiver<Event>,
     next_id: u64,
     session_id: String,
+    rollout_path: Option<PathBuf>,
 }
 
 /// What a turn shares with the session.
@@ -41,7 +48,14 @@ pub(crate) struct Shared {
     pub client: Arc<dyn ModelClient>,
     pub events: EventSender,
     pub instructions: String,
+    pub session_id: String,
     pub history: Mutex<Vec<ResponseItem>>,
+    /// Where the session is recorded (`None` if the file could not be made).
+    pub recorder: Option<RolloutRecorder>,
+    /// Set once a failed write to the rollout has been reported.
+    pub record_failed: AtomicBool,
+    /// Input plus output tokens of the last model request, for auto-compaction.
+    pub last_request_tokens: Mutex<Option<u64>>,
     /// User input that arrived while a turn was running.
     pub pending_input: Mutex<Vec<ResponseItem>>,
     pub total_usage: Mutex<TokenUsage>,
@@ -115,16 +129,92 @@ impl Shared {
         }
     }
 
+    /// Appends items to the history and to the rollout file.
+    pub fn record_items(&self, items: Vec<ResponseItem>) {
+        if items.is_empty() {
+            return;
+        }
+        let lines: Vec<RolloutLine> = items
+            .iter()
+            .cloned()
+            .map(RolloutLine::ResponseItem)
+            .collect();
+        self.history().extend(items);
+        self.record_lines(&lines);
+    }
+
+    /// Writes lines to the rollout; a failure is reported once and does not stop the session.
+    pub fn record_lines(&self, lines: &[RolloutLine]) {
+        let Some(recorder) = &self.recorder else {
+            return;
+        };
+        if let Err(e) = recorder.record(lines)
+            && !self.record_failed.swap(true, Ordering::SeqCst)
+        {
+            self.events.send(
+                "",
+                EventMsg::Warning {
+                    message: format!(
+                        "cannot write the session record {}: {e}; the session cannot be resumed",
+                        recorder.path().display()
+                    ),
+                },
+            );
+        }
+    }
+
+    /// The model's context window: configured, known for the model, or a cautious default.
+    pub fn context_window(&self) -> u64 {
+        self.config
+            .model_context_window
+            .or_else(|| crate::model_family::context_window(&self.config.model))
+            .unwrap_or(DEFAULT_CONTEXT_WINDOW)
+    }
+
+    /// Tokens at which the history is compacted before the next request.
+    pub fn auto_compact_limit(&self) -> u64 {
+        match self.config.model_auto_compact_token_limit {
+            Some(limit) if limit > 0 => limit as u64,
+            _ => self.context_window() * 9 / 10,
+        }
+    }
+
+    pub fn last_request_tokens(&self) -> Option<u64> {
+        *self
+            .last_request_tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn set_last_request_tokens(&self, tokens: Option<u64>) {
+        *self
+            .last_request_tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = tokens;
+    }
+
     pub fn usage(&self) -> std::sync::MutexGuard<'_, TokenUsage> {
         self.total_usage.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
 impl Codex {
-    /// Starts a session talking to the configured provider. Must be called within a tokio
+    /// Starts a new session talking to the configured provider. Must be called within a tokio
     /// runtime; the session runs as tasks on it.
     pub fn spawn(config: Config) -> Result<Codex, CodexError> {
-        let session_id = uuid::Uuid::now_v7().to_string();
+        Self::spawn_from(config, None)
+    }
+
+    /// Continues the session recorded in `rollout`, with its history.
+    pub fn resume(config: Config, rollout: PathBuf) -> Result<Codex, CodexError> {
+        Self::spawn_from(config, Some(rollout))
+    }
+
+    fn spawn_from(config: Config, rollout: Option<PathBuf>) -> Result<Codex, CodexError> {
+        let start = match rollout {
+            Some(path) => Start::resumed(&config, &path)?,
+            None => Start::new(&config, uuid::Uuid::now_v7().to_string()),
+        };
         let originator = config
             .env_var("CODEX_INTERNAL_ORIGINATOR_OVERRIDE")
             .unwrap_or("codex_cli_rs")
@@ -135,44 +225,31 @@ impl Codex {
             reasoning_summary: config.model_reasoning_summary,
             verbosity: config.model_verbosity,
             max_output_tokens: config.model_max_output_tokens,
-            session_id: session_id.clone(),
+            session_id: start.session_id.clone(),
             originator,
             supports_reasoning: ModelSettings::model_supports_reasoning(&config.model)
                 || config.model_reasoning_effort.is_some()
                 || config.model_supports_reasoning_summaries,
         };
         let client = HttpModelClient::new(config.model_provider.clone(), settings)?;
-        Ok(Self::spawn_with_client(
-            config,
-            Arc::new(client),
-            session_id,
-        ))
+        Ok(Self::spawn_inner(config, Arc::new(client), start))
     }
 
-    /// Starts a session with a given model client (scripted models in tests).
+    /// Starts a new session with a given model client (scripted models in tests).
     pub fn spawn_with_client(
         config: Config,
         client: Arc<dyn ModelClient>,
         session_id: String,
     ) -> Codex {
+        let start = Start::new(&config, session_id);
+        Self::spawn_inner(config, client, start)
+    }
+
+    fn spawn_inner(config: Config, client: Arc<dyn ModelClient>, start: Start) -> Codex {
         let (sub_tx, sub_rx) = mpsc::channel(32);
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
         let events = EventSender::new(ev_tx);
-        let shell = shell_name(config.env_var("SHELL"));
-        let mut initial = Vec::new();
-        if let Some(dev) = &config.developer_instructions {
-            initial.push(ResponseItem::Message {
-                id: None,
-                role: "developer".into(),
-                content: vec![codex_protocol::ContentItem::InputText { text: dev.clone() }],
-            });
-        }
-        initial.push(environment_context(
-            &config.cwd,
-            config.approval_policy,
-            &config.sandbox_policy,
-            &shell,
-        ));
+        let session_id = start.session_id.clone();
         let instructions = config
             .base_instructions
             .clone()
@@ -189,6 +266,9 @@ impl Codex {
                 reasoning_effort: config.model_reasoning_effort,
             }),
         );
+        for message in start.warnings {
+            events.send("", EventMsg::Warning { message });
+        }
         let sandbox_type = sandbox_type_for(&config);
         if config.sandbox_policy != SandboxPolicy::DangerFullAccess
             && sandbox_type == SandboxType::None
@@ -209,12 +289,17 @@ impl Codex {
                 },
             );
         }
+        let rollout_path = start.recorder.as_ref().map(|r| r.path().to_path_buf());
         let shared = Arc::new(Shared {
             config: Arc::new(config),
             client,
             events,
             instructions,
-            history: Mutex::new(initial),
+            session_id: session_id.clone(),
+            history: Mutex::new(start.history),
+            recorder: start.recorder,
+            record_failed: AtomicBool::new(false),
+            last_request_tokens: Mutex::new(None),
             pending_input: Mutex::new(Vec::new()),
             total_usage: Mutex::new(TokenUsage::default()),
             sandbox_type,
@@ -228,7 +313,13 @@ impl Codex {
             events: ev_rx,
             next_id: 0,
             session_id,
+            rollout_path,
         }
+    }
+
+    /// The file this session is recorded in, if recording works.
+    pub fn rollout_path(&self) -> Option<&Path> {
+        self.rollout_path.as_deref()
     }
 
     pub fn session_id(&self) -> &str {
@@ -264,6 +355,110 @@ fn sandbox_type_for(config: &Config) -> SandboxType {
     SandboxType::None
 }
 
+/// A window assumed for unknown models (most current models have at least this).
+const DEFAULT_CONTEXT_WINDOW: u64 = 128_000;
+
+/// How a session begins: its id, its opening history, and its record.
+struct Start {
+    session_id: String,
+    history: Vec<ResponseItem>,
+    recorder: Option<RolloutRecorder>,
+    warnings: Vec<String>,
+}
+
+impl Start {
+    fn new(config: &Config, session_id: String) -> Start {
+        let shell = shell_name(config.env_var("SHELL"));
+        let mut history = Vec::new();
+        if let Some(dev) = &config.developer_instructions {
+            history.push(ResponseItem::Message {
+                id: None,
+                role: "developer".into(),
+                content: vec![codex_protocol::ContentItem::InputText { text: dev.clone() }],
+            });
+        }
+        if let Some(text) = discover_agents_md(
+            &config.codex_home,
+            &config.cwd,
+            &config.project_doc_fallback_filenames,
+            config.project_doc_max_bytes,
+        ) {
+            history.push(agents_message(&config.cwd, &text));
+        }
+        history.push(environment_context(
+            &config.cwd,
+            config.approval_policy,
+            &config.sandbox_policy,
+            &shell,
+        ));
+        let mut warnings = Vec::new();
+        let recorder = match RolloutRecorder::create(&config.codex_home, &session_id) {
+            Ok(recorder) => {
+                let mut lines = vec![RolloutLine::SessionMeta(SessionMeta {
+                    id: session_id.clone(),
+                    timestamp: crate::rollout::time::utc_now(),
+                    cwd: config.cwd.clone(),
+                    originator: config
+                        .env_var("CODEX_INTERNAL_ORIGINATOR_OVERRIDE")
+                        .unwrap_or("codex_cli_rs")
+                        .to_string(),
+                    cli_version: env!("CARGO_PKG_VERSION").to_string(),
+                    source: "cli".into(),
+                    model_provider: config.model_provider.id.clone(),
+                })];
+                lines.extend(history.iter().cloned().map(RolloutLine::ResponseItem));
+                match recorder.record(&lines) {
+                    Ok(()) => Some(recorder),
+                    Err(e) => {
+                        warnings.push(format!("cannot record this session: {e}"));
+                        None
+                    }
+                }
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "cannot record this session under {}: {e}; it will not be resumable",
+                    config.codex_home.join("sessions").display()
+                ));
+                None
+            }
+        };
+        Start {
+            session_id,
+            history,
+            recorder,
+            warnings,
+        }
+    }
+
+    fn resumed(config: &Config, path: &Path) -> Result<Start, CodexError> {
+        let window = config
+            .model_context_window
+            .or_else(|| crate::model_family::context_window(&config.model))
+            .unwrap_or(DEFAULT_CONTEXT_WINDOW);
+        // About half the window (4 bytes a token), so the first request has room to spare.
+        let budget = (window * 2) as usize;
+        let loaded = load_rollout(path, budget)
+            .map_err(|e| CodexError::Resume(format!("cannot read {}: {e}", path.display())))?;
+        let mut warnings = loaded.warnings;
+        if loaded.dropped > 0 {
+            warnings.push(format!(
+                "resumed with the most recent part of the session; {} older items do not fit the \
+                 context window and were left out",
+                loaded.dropped
+            ));
+        }
+        let recorder = RolloutRecorder::open(path)
+            .map_err(|e| CodexError::Resume(format!("cannot append to {}: {e}", path.display())))?;
+        Ok(Start {
+            session_id: loaded.meta.id,
+            history: loaded.history,
+            recorder: Some(recorder),
+            warnings,
+        })
+    }
+}
+
 struct RunningTurn {
     cancel: CancellationToken,
     handle: JoinHandle<()>,
@@ -293,11 +488,32 @@ async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>
                 match sub.op {
                     Op::UserTurn { items, final_output_json_schema } => {
                         let input = user_message(&items);
+                        if let Some(text) = input.message_text()
+                            && let Err(e) = append_history(
+                                &shared.config.codex_home,
+                                &shared.config.history,
+                                &shared.session_id,
+                                &text,
+                            )
+                        {
+                            tracing::warn!(error = %e, "cannot append to history.jsonl");
+                        }
                         if running.is_some() {
                             shared.pending().push(input);
                         } else {
                             last_sub_id = sub.id.clone();
                             running = Some(start_turn(&shared, sub.id, vec![input], final_output_json_schema));
+                        }
+                    }
+                    Op::Compact => {
+                        if running.is_some() {
+                            shared.events.send(&sub.id, EventMsg::Warning {
+                                message: "a turn is running; compact when it has finished".into(),
+                            });
+                        } else {
+                            let cancel = CancellationToken::new();
+                            let handle = tokio::spawn(run_compact_task(shared.clone(), sub.id));
+                            running = Some(RunningTurn { cancel, handle });
                         }
                     }
                     Op::ExecApproval { id, decision } | Op::PatchApproval { id, decision } => {

@@ -10,7 +10,10 @@ use codex_providers::{ApiError, Prompt, ResponseEvent, backoff};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::model_family::context_window;
+use crate::compact::{compact, estimate_tokens};
+use crate::cost::{Price, estimate, known_price};
+use crate::notify::notify;
+use crate::rollout::{RolloutLine, TurnContextLine};
 use crate::session::Shared;
 use crate::tools::{ToolContext, TurnDiffTracker, dispatch, dispatch_custom, tool_specs};
 
@@ -28,9 +31,9 @@ enum Call {
     },
 }
 
-struct Sampled {
-    items: Vec<ResponseItem>,
-    usage: Option<TokenUsage>,
+pub(crate) struct Sampled {
+    pub items: Vec<ResponseItem>,
+    pub usage: Option<TokenUsage>,
 }
 
 pub(crate) async fn run_turn(
@@ -41,17 +44,24 @@ pub(crate) async fn run_turn(
     cancel: CancellationToken,
 ) {
     let events = &shared.events;
-    let window = shared
-        .config
-        .model_context_window
-        .or_else(|| context_window(&shared.config.model));
     events.send(
         &sub_id,
         EventMsg::TaskStarted {
-            model_context_window: window,
+            model_context_window: Some(shared.context_window()),
         },
     );
-    shared.history().extend(input);
+    let input_texts: Vec<String> = input
+        .iter()
+        .filter_map(ResponseItem::message_text)
+        .collect();
+    shared.record_lines(&[RolloutLine::TurnContext(TurnContextLine {
+        cwd: shared.config.cwd.clone(),
+        approval_policy: shared.config.approval_policy,
+        sandbox_policy: shared.config.sandbox_policy.clone(),
+        model: shared.config.model.clone(),
+        effort: shared.config.model_reasoning_effort,
+    })]);
+    shared.record_items(input);
     let tools = ToolContext {
         shared: shared.clone(),
         sub_id: sub_id.clone(),
@@ -62,7 +72,21 @@ pub(crate) async fn run_turn(
     let mut last_agent_message: Option<String> = None;
     loop {
         let pending: Vec<ResponseItem> = std::mem::take(&mut *shared.pending());
-        shared.history().extend(pending);
+        shared.record_items(pending);
+        // Compact first when the last request (or, after a resume, the history itself) is
+        // close to the window.
+        let used = shared
+            .last_request_tokens()
+            .unwrap_or_else(|| estimate_tokens(&shared.history()));
+        if used >= shared.auto_compact_limit() {
+            match compact(&shared, &sub_id).await {
+                Ok(usage) => turn_usage.add(&usage),
+                Err(e) => {
+                    finish_with_error(&shared, &sub_id, e, last_agent_message, turn_usage);
+                    return;
+                }
+            }
+        }
         let prompt = Prompt {
             instructions: shared.instructions.clone(),
             input: shared.history().clone(),
@@ -80,19 +104,7 @@ pub(crate) async fn run_turn(
         let sampled = match sampled {
             Ok(sampled) => sampled,
             Err(e) => {
-                events.send(
-                    &sub_id,
-                    EventMsg::Error {
-                        message: e.to_string(),
-                    },
-                );
-                events.send(
-                    &sub_id,
-                    EventMsg::TaskComplete {
-                        last_agent_message,
-                        usage: turn_usage,
-                    },
-                );
+                finish_with_error(&shared, &sub_id, e, last_agent_message, turn_usage);
                 return;
             }
         };
@@ -103,16 +115,18 @@ pub(crate) async fn run_turn(
                 total.add(&usage);
                 *total
             };
-            events.send(
-                &sub_id,
-                EventMsg::TokenCount {
-                    info: Some(TokenUsageInfo {
-                        total_token_usage: total,
-                        last_token_usage: usage,
-                        model_context_window: window,
-                    }),
-                },
-            );
+            let used = usage.input_tokens + usage.output_tokens;
+            shared.set_last_request_tokens(Some(used));
+            let event = EventMsg::TokenCount {
+                info: Some(TokenUsageInfo {
+                    total_token_usage: total,
+                    last_token_usage: usage,
+                    model_context_window: Some(shared.context_window()),
+                    context_left_percent: Some(context_left_percent(used, shared.context_window())),
+                }),
+            };
+            shared.record_lines(&[RolloutLine::EventMsg(event.clone())]);
+            events.send(&sub_id, event);
         }
         let mut calls = Vec::new();
         for item in &sampled.items {
@@ -158,7 +172,7 @@ pub(crate) async fn run_turn(
                 _ => {}
             }
         }
-        shared.history().extend(sampled.items);
+        shared.record_items(sampled.items);
         if calls.is_empty() {
             if shared.pending().is_empty() {
                 break;
@@ -194,7 +208,7 @@ pub(crate) async fn run_turn(
                     ResponseItem::CustomToolCallOutput { call_id, output }
                 }
             };
-            shared.history().push(item);
+            shared.record_items(vec![item]);
         }
         if cancel.is_cancelled() {
             events.send(
@@ -206,13 +220,98 @@ pub(crate) async fn run_turn(
             return;
         }
     }
+    let cost_usd = turn_cost(&shared, &turn_usage);
     events.send(
         &sub_id,
         EventMsg::TaskComplete {
-            last_agent_message,
+            last_agent_message: last_agent_message.clone(),
             usage: turn_usage,
+            cost_usd,
         },
     );
+    if let Some(argv) = &shared.config.notify {
+        let payload = serde_json::json!({
+            "type": "agent-turn-complete",
+            "thread-id": shared.session_id,
+            "turn-id": sub_id,
+            "cwd": shared.config.cwd,
+            "input-messages": input_texts,
+            "last-assistant-message": last_agent_message,
+        });
+        notify(argv, &payload);
+    }
+}
+
+fn finish_with_error(
+    shared: &Shared,
+    sub_id: &str,
+    error: ApiError,
+    last_agent_message: Option<String>,
+    usage: TokenUsage,
+) {
+    shared.events.send(
+        sub_id,
+        EventMsg::Error {
+            message: error.to_string(),
+        },
+    );
+    shared.events.send(
+        sub_id,
+        EventMsg::TaskComplete {
+            last_agent_message,
+            usage,
+            cost_usd: turn_cost(shared, &usage),
+        },
+    );
+}
+
+/// Estimated dollars for `usage` with the configured or well-known price of the model.
+fn turn_cost(shared: &Shared, usage: &TokenUsage) -> Option<f64> {
+    let config = &shared.config;
+    let price = config
+        .toml
+        .model_prices
+        .as_ref()
+        .and_then(|p| p.get(&config.model))
+        .map(|p| Price {
+            input: p.input,
+            cached_input: p.cached_input.unwrap_or(p.input),
+            output: p.output,
+        })
+        .or_else(|| known_price(&config.model))?;
+    Some(estimate(usage, price))
+}
+
+/// Share of the window left, measured past a baseline the instructions always take.
+fn context_left_percent(used: u64, window: u64) -> u8 {
+    const BASELINE: u64 = 12_000;
+    if window <= BASELINE {
+        return 0;
+    }
+    let effective = window - BASELINE;
+    let used = used.saturating_sub(BASELINE).min(effective);
+    (((effective - used) * 100) / effective) as u8
+}
+
+/// `Op::Compact`: summarise the conversation now, as a turn of its own.
+pub(crate) async fn run_compact_task(shared: Arc<Shared>, sub_id: String) {
+    shared.events.send(
+        &sub_id,
+        EventMsg::TaskStarted {
+            model_context_window: Some(shared.context_window()),
+        },
+    );
+    match compact(&shared, &sub_id).await {
+        Ok(usage) => shared.events.send(
+            &sub_id,
+            EventMsg::TaskComplete {
+                last_agent_message: None,
+                usage,
+                cost_usd: turn_cost(&shared, &usage),
+            },
+        ),
+        Err(e) => finish_with_error(&shared, &sub_id, e, None, TokenUsage::default()),
+    }
 }
 
 fn reasoning_text(
@@ -235,7 +334,11 @@ fn reasoning_text(
 }
 
 /// One model response, re-requested when the stream breaks (up to `stream_max_retries`).
-async fn sample(shared: &Shared, sub_id: &str, prompt: &Prompt) -> Result<Sampled, ApiError> {
+pub(crate) async fn sample(
+    shared: &Shared,
+    sub_id: &str,
+    prompt: &Prompt,
+) -> Result<Sampled, ApiError> {
     let max = shared.client.stream_max_retries();
     let mut retries = 0u64;
     loop {

@@ -29,7 +29,12 @@ pub enum EventMsg {
         /// Tokens used by this turn (summed over its model requests).
         #[serde(default)]
         usage: TokenUsage,
+        /// Estimated cost of the turn in US dollars, when the model's price is known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cost_usd: Option<f64>,
     },
+    /// The history was replaced by a summary (automatically or by `Op::Compact`).
+    ContextCompacted,
     AgentMessageDelta {
         delta: String,
     },

@@ -29,6 +29,8 @@ pub enum Op {
         id: String,
         decision: ReviewDecision,
     },
+    /// Summarise the conversation so far and continue from the summary.
+    Compact,
     /// End the session; `ShutdownComplete` is the last event.
     Shutdown,
 }

@@ -30,4 +30,7 @@ pub struct TokenUsageInfo {
     pub last_token_usage: TokenUsage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_context_window: Option<u64>,
+    /// Share of the context window still free after the last request (0–100).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context_left_percent: Option<u8>,
 }

@@ -219,6 +219,16 @@ impl HumanOutput {
             EventMsg::Error { message } => {
                 writeln!(err, "{} {message}", self.paint(&RED, "error:"))?;
             }
+            EventMsg::ContextCompacted => {
+                writeln!(
+                    err,
+                    "{}",
+                    self.paint(
+                        &DIM,
+                        "context compacted: the conversation so far was summarised"
+                    )
+                )?;
+            }
             EventMsg::TurnAborted { .. } => {
                 writeln!(err, "{}", self.paint(&RED, "interrupted"))?;
             }

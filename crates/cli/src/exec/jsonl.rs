@@ -100,15 +100,24 @@ impl JsonlMapper {
                 self.error = Some(message.clone());
                 vec![json!({"type": "error", "message": message})]
             }
-            EventMsg::TaskComplete { usage, .. } => {
+            EventMsg::TaskComplete {
+                usage, cost_usd, ..
+            } => {
                 let mut out = self.close_todo();
                 out.push(match self.error.take() {
                     Some(message) => json!({"type": "turn.failed", "error": {"message": message}}),
-                    None => json!({"type": "turn.completed", "usage": {
-                        "input_tokens": usage.input_tokens,
-                        "cached_input_tokens": usage.cached_input_tokens,
-                        "output_tokens": usage.output_tokens,
-                    }}),
+                    None => {
+                        let mut done = json!({"type": "turn.completed", "usage": {
+                            "input_tokens": usage.input_tokens,
+                            "cached_input_tokens": usage.cached_input_tokens,
+                            "output_tokens": usage.output_tokens,
+                        }});
+                        // An addition to the contract: clients that do not know it ignore it.
+                        if let Some(cost) = cost_usd {
+                            done["estimated_cost_usd"] = json!(cost);
+                        }
+                        done
+                    }
                 });
                 out
             }
@@ -123,6 +132,7 @@ impl JsonlMapper {
             | EventMsg::ExecCommandOutputDelta(_)
             | EventMsg::TokenCount { .. }
             | EventMsg::TurnDiff { .. }
+            | EventMsg::ContextCompacted
             | EventMsg::ExecApprovalRequest(_)
             | EventMsg::ApplyPatchApprovalRequest(_)
             | EventMsg::ShutdownComplete => Vec::new(),

@@ -12,7 +12,7 @@ use codex_core::Codex;
 use codex_protocol::{EventMsg, Op, ReviewDecision, TokenUsage, UserInput};
 use serde_json::Value;
 
-use crate::args::{ColorArg, ExecArgs, SharedOptions};
+use crate::args::{ColorArg, ExecArgs, ExecCommand, SharedOptions};
 use crate::setup::{Extra, load_config, merge};
 use human::HumanOutput;
 use jsonl::JsonlMapper;
@@ -47,6 +47,8 @@ struct Prepared {
     config: Config,
     prompt: String,
     schema: Option<Value>,
+    /// The rollout to continue (`codex exec resume`).
+    resume: Option<PathBuf>,
 }
 
 fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
@@ -73,11 +75,43 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
         Some(path) => Some(read_schema(path)?),
         None => None,
     };
-    let prompt = read_prompt(args.prompt.as_deref())?;
+    let (resume, prompt_arg) = match &args.command {
+        Some(ExecCommand::Resume(r)) => {
+            let (id, prompt) = match (&r.session_id, &r.prompt, r.last) {
+                // `resume --last "prompt"`: the one positional is the prompt.
+                (Some(p), None, true) => (None, Some(p.clone())),
+                (id, prompt, _) => (id.clone(), prompt.clone()),
+            };
+            let path = match id {
+                Some(id) => codex_core::find_session(&config.codex_home, &id).ok_or_else(|| {
+                    format!(
+                        "no recorded session `{id}` under {}; `codex sessions list --all` shows them",
+                        config.codex_home.join("sessions").display()
+                    )
+                })?,
+                None if r.last => {
+                    let cwd = (!r.all).then_some(config.cwd.as_path());
+                    codex_core::list_sessions(&config.codex_home, cwd)
+                        .into_iter()
+                        .next()
+                        .map(|s| s.path)
+                        .ok_or_else(|| {
+                            "no recorded session to resume here (use --all for every directory)"
+                                .to_string()
+                        })?
+                }
+                None => return Err("resume needs a SESSION_ID or --last".into()),
+            };
+            (Some(path), prompt.or_else(|| args.prompt.clone()))
+        }
+        None => (None, args.prompt.clone()),
+    };
+    let prompt = read_prompt(prompt_arg.as_deref())?;
     Ok(Prepared {
         config,
         prompt,
         schema,
+        resume,
     })
 }
 
@@ -148,6 +182,7 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
         config,
         prompt,
         schema,
+        resume,
     } = prepared;
     let color = match args.color {
         ColorArg::Always => true,
@@ -157,7 +192,11 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
     let mut human = (!args.json).then(|| HumanOutput::new(color, !config.hide_agent_reasoning));
     let mut mapper = JsonlMapper::default();
     let mut stdout = std::io::stdout().lock();
-    let mut codex = match Codex::spawn(config) {
+    let spawned = match resume {
+        Some(path) => Codex::resume(config, path),
+        None => Codex::spawn(config),
+    };
+    let mut codex = match spawned {
         Ok(codex) => codex,
         Err(e) => {
             eprintln!("error: {e}");
@@ -178,6 +217,7 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
     }
     let mut last_message: Option<String> = None;
     let mut usage = TokenUsage::default();
+    let mut cost: Option<f64> = None;
     let mut error: Option<String> = None;
     let mut prompt_shown = false;
     let mut interrupt_sent = false;
@@ -230,9 +270,11 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
             EventMsg::TaskComplete {
                 last_agent_message,
                 usage: turn_usage,
+                cost_usd: turn_cost,
             } => {
                 last_message = last_agent_message;
                 usage = turn_usage;
+                cost = turn_cost;
                 break match error.take() {
                     Some(message) => Outcome::Failed(message),
                     None => Outcome::Completed,
@@ -248,7 +290,17 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
         write_last_message(path, last_message.as_deref().unwrap_or(""));
     }
     if !usage.is_zero() {
-        eprintln!("{}", usage_line(&usage));
+        let mut line = usage_line(&usage);
+        if let Some(cost) = cost {
+            line.push_str(&format!(" · estimated cost ${cost:.4}"));
+        }
+        eprintln!("{line}");
+    }
+    if codex.rollout_path().is_some() {
+        eprintln!(
+            "To continue this session, run codex exec resume {}",
+            codex.session_id()
+        );
     }
     match outcome {
         Outcome::Completed => {

@@ -1,0 +1,163 @@
+//! The context a session opens with: environment, developer instructions, and the project's
+//! AGENTS.md files.
+
+use std::path::{Path, PathBuf};
+
+use codex_protocol::{ContentItem, ResponseItem};
+
+const AGENTS_HEADER: &str = "# AGENTS.md instructions for ";
+const ENV_OPEN: &str = "<environment_context>";
+
+/// Whether an item is part of the opening context rather than the conversation.
+pub fn is_context_message(item: &ResponseItem) -> bool {
+    match item {
+        ResponseItem::Message { role, .. } if role == "developer" => true,
+        ResponseItem::Message { role, .. } if role == "user" => {
+            let text = item.message_text().unwrap_or_default();
+            text.starts_with(ENV_OPEN) || text.starts_with(AGENTS_HEADER)
+        }
+        _ => false,
+    }
+}
+
+/// AGENTS.md discovery: the global file in `codex_home`, then, from the Git root down to `cwd`,
+/// the first of `AGENTS.override.md`, `AGENTS.md` and the fallback names in each directory.
+/// Joined with blank lines, within `max_bytes` (0 turns it off).
+pub fn discover_agents_md(
+    codex_home: &Path,
+    cwd: &Path,
+    fallbacks: &[String],
+    max_bytes: u64,
+) -> Option<String> {
+    if max_bytes == 0 {
+        return None;
+    }
+    let mut parts: Vec<String> = Vec::new();
+    let global = ["AGENTS.override.md", "AGENTS.md"]
+        .iter()
+        .map(|n| codex_home.join(n))
+        .find_map(|p| read_nonempty(&p));
+    if let Some(text) = global {
+        parts.push(text);
+    }
+    let mut names: Vec<String> = vec!["AGENTS.override.md".into(), "AGENTS.md".into()];
+    names.extend(fallbacks.iter().cloned());
+    for dir in dirs_from_root(cwd) {
+        if let Some(text) = names.iter().find_map(|n| read_nonempty(&dir.join(n))) {
+            parts.push(text);
+        }
+    }
+    let mut out = String::new();
+    for part in parts {
+        let sep = if out.is_empty() { "" } else { "\n\n" };
+        let room = (max_bytes as usize).saturating_sub(out.len() + sep.len());
+        if room == 0 {
+            break;
+        }
+        out.push_str(sep);
+        out.push_str(truncate_to(&part, room));
+    }
+    (!out.trim().is_empty()).then_some(out)
+}
+
+fn read_nonempty(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    (!text.trim().is_empty()).then(|| text.trim_end().to_string())
+}
+
+fn truncate_to(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The Git root (nearest ancestor with `.git`, a directory or a file) down to `cwd`; just `cwd`
+/// outside a repository.
+fn dirs_from_root(cwd: &Path) -> Vec<PathBuf> {
+    let root = cwd.ancestors().find(|d| d.join(".git").exists());
+    match root {
+        Some(root) => {
+            let mut dirs: Vec<PathBuf> = cwd
+                .ancestors()
+                .take_while(|d| d.starts_with(root))
+                .map(Path::to_path_buf)
+                .collect();
+            dirs.reverse();
+            dirs
+        }
+        None => vec![cwd.to_path_buf()],
+    }
+}
+
+/// The project instructions as the user message the model receives.
+pub fn agents_message(cwd: &Path, text: &str) -> ResponseItem {
+    ResponseItem::Message {
+        id: None,
+        role: "user".into(),
+        content: vec![ContentItem::InputText {
+            text: format!(
+                "{AGENTS_HEADER}{}\n\n<INSTRUCTIONS>\n{text}\n</INSTRUCTIONS>",
+                cwd.display()
+            ),
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(p: &Path, text: &str) {
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn root_to_cwd_with_override_fallback_and_budget() {
+        let tmp = tempfile::tempdir().unwrap();
+        let home = tmp.path().join("home");
+        let repo = tmp.path().join("repo");
+        let sub = repo.join("a/b");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(&sub).unwrap();
+        write(&home.join("AGENTS.md"), "global");
+        write(&repo.join("AGENTS.md"), "root");
+        write(&repo.join("a/AGENTS.md"), "a plain");
+        write(&repo.join("a/AGENTS.override.md"), "a override");
+        write(&sub.join("CLAUDE.md"), "b fallback");
+        write(&tmp.path().join("AGENTS.md"), "above the repo: not read");
+        let fallbacks = vec!["CLAUDE.md".to_string()];
+        let text = discover_agents_md(&home, &sub, &fallbacks, 32 * 1024).unwrap();
+        assert_eq!(text, "global\n\nroot\n\na override\n\nb fallback");
+        assert_eq!(
+            discover_agents_md(&home, &sub, &[], 32 * 1024).unwrap(),
+            "global\n\nroot\n\na override"
+        );
+        assert_eq!(
+            discover_agents_md(&home, &sub, &fallbacks, 11).unwrap(),
+            "global\n\nroo"
+        );
+        assert_eq!(discover_agents_md(&home, &sub, &fallbacks, 0), None);
+        write(&repo.join("AGENTS.md"), "   \n");
+        assert_eq!(
+            discover_agents_md(&home, &sub, &[], 100).unwrap(),
+            "global\n\na override"
+        );
+    }
+
+    #[test]
+    fn outside_a_repo_only_cwd() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cwd = tmp.path().join("x/y");
+        std::fs::create_dir_all(&cwd).unwrap();
+        write(&tmp.path().join("x/AGENTS.md"), "parent");
+        write(&cwd.join("AGENTS.md"), "here");
+        let home = tmp.path().join("nohome");
+        assert_eq!(discover_agents_md(&home, &cwd, &[], 1000).unwrap(), "here");
+    }
+}

@@ -1,0 +1,118 @@
+//! Rollouts: every session recorded as it happens to
+//! `$CODEX_HOME/sessions/YYYY/MM/DD/rollout-<local time>-<id>.jsonl`, one JSON line per item,
+//! so a killed process leaves a file that resumes cleanly.
+
+mod list;
+pub(crate) mod reader;
+pub(crate) mod time;
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use codex_protocol::{AskForApproval, EventMsg, ReasoningEffort, ResponseItem, SandboxPolicy};
+use serde::{Deserialize, Serialize};
+
+pub use list::{SessionSummary, find_session, list_sessions};
+pub use reader::load_rollout;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SessionMeta {
+    pub id: String,
+    pub timestamp: String,
+    pub cwd: PathBuf,
+    pub originator: String,
+    pub cli_version: String,
+    /// What started it: `exec`, `cli`, `mcp`, `sdk`, …
+    pub source: String,
+    pub model_provider: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TurnContextLine {
+    pub cwd: PathBuf,
+    pub approval_policy: AskForApproval,
+    pub sandbox_policy: SandboxPolicy,
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effort: Option<ReasoningEffort>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CompactedLine {
+    pub message: String,
+    pub replacement_history: Vec<ResponseItem>,
+}
+
+/// One line's payload, tagged by `type`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "type", content = "payload", rename_all = "snake_case")]
+pub enum RolloutLine {
+    SessionMeta(SessionMeta),
+    ResponseItem(ResponseItem),
+    TurnContext(TurnContextLine),
+    EventMsg(EventMsg),
+    Compacted(CompactedLine),
+}
+
+#[derive(Serialize)]
+struct Stamped<'a> {
+    timestamp: String,
+    #[serde(flatten)]
+    line: &'a RolloutLine,
+}
+
+/// Appends lines to a session's rollout file. Each line is written whole with one `write`
+/// (the file is opened for appending), before the engine moves on.
+pub struct RolloutRecorder {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl RolloutRecorder {
+    /// A new file for a new session.
+    pub fn create(codex_home: &Path, session_id: &str) -> std::io::Result<Self> {
+        let (y, m, d, stamp) = time::local_stamp();
+        let dir = codex_home.join("sessions").join(y).join(m).join(d);
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("rollout-{stamp}-{session_id}.jsonl"));
+        Self::open(&path)
+    }
+
+    /// An existing file, to continue a resumed session.
+    pub fn open(path: &Path) -> std::io::Result<Self> {
+        let mut options = OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path)?;
+        Ok(RolloutRecorder {
+            path: path.to_path_buf(),
+            file: Mutex::new(file),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn record(&self, lines: &[RolloutLine]) -> std::io::Result<()> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut buf = Vec::new();
+        for line in lines {
+            serde_json::to_writer(
+                &mut buf,
+                &Stamped {
+                    timestamp: time::utc_now(),
+                    line,
+                },
+            )?;
+            buf.push(b'\n');
+        }
+        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
+        file.write_all(&buf)
+    }
+}

@@ -3,7 +3,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { once } from "node:events";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -16,8 +17,8 @@ assert.ok(codexBin && mockBin, "set CODEX_BIN and MOCK_BIN");
 const servers = [];
 const dirs = [];
 
-async function startMock(scenario) {
-  const child = spawn(mockBin, ["--scenario", scenario], { stdio: ["pipe", "pipe", "inherit"] });
+async function startMock(scenario, extra = []) {
+  const child = spawn(mockBin, ["--scenario", scenario, ...extra], { stdio: ["pipe", "pipe", "inherit"] });
   servers.push(child);
   const lines = createInterface({ input: child.stdout });
   const url = await new Promise((resolve, reject) => {
@@ -33,8 +34,7 @@ function tempDir() {
   return dir;
 }
 
-function client(url) {
-  const home = tempDir();
+function client(url, home = tempDir()) {
   return new Codex({
     codexPathOverride: codexBin,
     baseUrl: url,
@@ -84,4 +84,26 @@ test("a failing model surfaces as a thrown error", async () => {
     workingDirectory: tempDir(),
   });
   await assert.rejects(thread.run("hi"), /cannot reach|giving up/);
+});
+
+test("resumeThread(id) continues the recorded session with its history", async () => {
+  const record = join(tempDir(), "requests.jsonl");
+  const url = await startMock("plain", ["--record", record]);
+  const mock = servers[servers.length - 1];
+  const home = tempDir();
+  const work = tempDir();
+  const options = { skipGitRepoCheck: true, workingDirectory: work };
+  const first = client(url, home).startThread(options);
+  await first.run("the first question");
+  const resumed = client(url, home).resumeThread(first.id, options);
+  const result = await resumed.run("the second question");
+  assert.equal(result.finalResponse, "Hello! How can I help?");
+  assert.equal(resumed.id, first.id);
+  mock.stdin.end();
+  await once(mock, "exit");
+  const requests = readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  assert.equal(requests.length, 2);
+  const second = JSON.stringify(requests[1].input);
+  assert.ok(second.includes("the first question"), second);
+  assert.ok(second.includes("the second question"), second);
 });

@@ -433,3 +433,30 @@ async fn patches_report_begin_end_and_the_turn_diff() {
     );
     server.assert_clean();
 }
+
+#[tokio::test]
+async fn op_compact_summarises_and_the_next_turn_starts_from_the_summary() {
+    let server = MockServer::start(vec![
+        Step::stream(vec![Ev::Text("long answer".into())]),
+        Step::stream(vec![Ev::Text("the gist".into())])
+            .when(|r| r.body["tools"].as_array().is_some_and(|t| t.is_empty())),
+        Step::stream(vec![Ev::Text("next".into())]).when(|r| {
+            let t = r.body["input"].to_string();
+            t.contains("the gist") && t.contains("first task") && !t.contains("long answer")
+        }),
+    ])
+    .unwrap();
+    let (config, _env) = config(&server, "responses", "read-only");
+    let mut codex = Codex::spawn(config).unwrap();
+    run_turn(&mut codex, "first task").await;
+    codex.submit(Op::Compact).await.unwrap();
+    let events = collect_until_done(&mut codex).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e.msg, EventMsg::ContextCompacted))
+    );
+    let events = run_turn(&mut codex, "second task").await;
+    assert_eq!(last_message(&events).as_deref(), Some("next"));
+    server.assert_clean();
+}

@@ -1,6 +1,8 @@
 //! `mock-model-server`: the mock model for benchmarks and manual runs.
 //!
-//! Usage: mock-model-server [--scenario plain|shell] [--port N]
+//! Usage: mock-model-server [--scenario plain|shell] [--port N] [--record FILE]
+//! With --record, each model request body is appended to FILE as one JSON line when the server
+//! stops.
 //! Prints `http://127.0.0.1:PORT/v1` on the first line of stdout, then serves until stdin is
 //! closed or the process is killed.
 
@@ -11,14 +13,18 @@ use codex_test_support::{MockServer, Scenario};
 fn main() {
     let mut scenario = Scenario::Plain;
     let mut port = 0u16;
+    let mut record: Option<String> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--scenario", Some(s)) if s == "plain" => scenario = Scenario::Plain,
             ("--scenario", Some(s)) if s == "shell" => scenario = Scenario::Shell,
             ("--port", Some(p)) if p.parse::<u16>().is_ok() => port = p.parse().unwrap_or(0),
+            ("--record", Some(path)) => record = Some(path),
             _ => {
-                eprintln!("usage: mock-model-server [--scenario plain|shell] [--port N]");
+                eprintln!(
+                    "usage: mock-model-server [--scenario plain|shell] [--port N] [--record FILE]"
+                );
                 std::process::exit(2);
             }
         }
@@ -44,8 +50,12 @@ fn main() {
     {
         line.clear();
     }
-    eprintln!(
-        "mock-model-server: served {} requests",
-        server.requests().len()
-    );
+    let requests = server.model_requests();
+    if let Some(path) = record {
+        let lines: String = requests.iter().map(|r| format!("{}\n", r.body)).collect();
+        if let Err(e) = std::fs::write(&path, lines) {
+            eprintln!("mock-model-server: cannot write {path}: {e}");
+        }
+    }
+    eprintln!("mock-model-server: served {} requests", requests.len());
 }

@@ -55,7 +55,7 @@ pub fn discover_agents_md(
             break;
         }
         out.push_str(sep);
-        out.push_str(truncate_to(&part, room));
+        out.push_str(codex_process::prefix_within(&part, room));
     }
     (!out.trim().is_empty()).then_some(out)
 }
@@ -63,17 +63,6 @@ pub fn discover_agents_md(
 fn read_nonempty(path: &Path) -> Option<String> {
     let text = std::fs::read_to_string(path).ok()?;
     (!text.trim().is_empty()).then(|| text.trim_end().to_string())
-}
-
-fn truncate_to(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
 }
 
 /// The Git root (nearest ancestor with `.git`, a directory or a file) down to `cwd`; just `cwd`

@@ -12,4 +12,6 @@ pub use env::{CORE_VARS, create_env};
 pub use spawn::{
     DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, OutputChunk, SpawnError, TIMEOUT_EXIT_CODE, run,
 };
-pub use truncate::{MODEL_OUTPUT_MAX_BYTES, MODEL_OUTPUT_MAX_LINES, truncate_for_model};
+pub use truncate::{
+    MODEL_OUTPUT_MAX_BYTES, MODEL_OUTPUT_MAX_LINES, prefix_within, truncate_for_model,
+};

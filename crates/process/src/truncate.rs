@@ -61,7 +61,8 @@ fn count_lines(s: &str) -> usize {
     s.split_inclusive('\n').count()
 }
 
-fn prefix_within(s: &str, max: usize) -> &str {
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+pub fn prefix_within(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }

@@ -23,10 +23,9 @@ impl Wire {
     }
 }
 
-/// The shell tool a request offers, by name.
-pub fn offered_shell_tool(body: &Value) -> &'static str {
-    let names: Vec<&str> = body
-        .get("tools")
+/// Names of the tools a request offers, on either wire.
+pub fn tool_names(body: &Value) -> Vec<String> {
+    body.get("tools")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
@@ -34,10 +33,16 @@ pub fn offered_shell_tool(body: &Value) -> &'static str {
             t.get("name")
                 .or_else(|| t.get("function").and_then(|f| f.get("name")))
                 .and_then(Value::as_str)
+                .map(String::from)
         })
-        .collect();
+        .collect()
+}
+
+/// The shell tool a request offers, by name.
+pub fn offered_shell_tool(body: &Value) -> &'static str {
+    let names = tool_names(body);
     for candidate in ["shell", "shell_command", "exec_command"] {
-        if names.contains(&candidate) {
+        if names.iter().any(|n| n == candidate) {
             return candidate;
         }
     }

@@ -40,18 +40,7 @@ impl RecordedRequest {
 
     /// Names of the tools offered, on either wire.
     pub fn tool_names(&self) -> Vec<String> {
-        self.body
-            .get("tools")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|t| {
-                t.get("name")
-                    .or_else(|| t.get("function").and_then(|f| f.get("name")))
-                    .and_then(Value::as_str)
-                    .map(String::from)
-            })
-            .collect()
+        crate::render::tool_names(&self.body)
     }
 
     /// The text of every tool output sent back, in order, on either wire.

@@ -272,15 +272,7 @@ async fn execute(
     ) {
         Ok(w) => w,
         Err(e) => {
-            let message = format!("failed to run command: {e}");
-            end_event(
-                ctx,
-                call_id,
-                command,
-                cwd,
-                &failed_output(-1, &message),
-                message,
-            );
+            report_failure(ctx, call_id, command, cwd, &e.to_string());
             return None;
         }
     };
@@ -331,18 +323,29 @@ async fn execute(
             None
         }
         Err(e) => {
-            let message = format!("failed to run command: {e}");
-            end_event(
-                ctx,
-                call_id,
-                command,
-                cwd,
-                &failed_output(-1, &message),
-                message,
-            );
+            report_failure(ctx, call_id, command, cwd, &e.to_string());
             None
         }
     }
+}
+
+/// Ends the command's events for a command that could not start.
+fn report_failure(
+    ctx: &ToolContext,
+    call_id: &str,
+    command: &[String],
+    cwd: &std::path::Path,
+    error: &str,
+) {
+    let message = format!("failed to run command: {error}");
+    end_event(
+        ctx,
+        call_id,
+        command,
+        cwd,
+        &failed_output(-1, &message),
+        message,
+    );
 }
 
 fn failed_output(exit_code: i32, message: &str) -> ExecOutput {

@@ -15,6 +15,10 @@ pub struct JsonlMapper {
     open_patches: Vec<(String, Value)>,
     todo_items: Value,
     error: Option<String>,
+    /// Inside a turn: items may only be reported between turn.started and its end.
+    in_turn: bool,
+    /// Warnings from before the first turn, reported once it starts.
+    early: Vec<String>,
 }
 
 impl JsonlMapper {
@@ -31,7 +35,16 @@ impl JsonlMapper {
             }
             EventMsg::TaskStarted { .. } => {
                 self.error = None;
-                vec![json!({"type": "turn.started"})]
+                self.in_turn = true;
+                let mut out = vec![json!({"type": "turn.started"})];
+                for message in std::mem::take(&mut self.early) {
+                    let id = self.item_id();
+                    out.push(item(
+                        "item.completed",
+                        json!({"id": id, "type": "error", "message": message}),
+                    ));
+                }
+                out
             }
             EventMsg::AgentMessage { message } => {
                 let id = self.item_id();
@@ -89,6 +102,10 @@ impl JsonlMapper {
                     json!({"id": id, "type": "file_change", "changes": changes, "status": status}),
                 )]
             }
+            EventMsg::Warning { message } if !self.in_turn => {
+                self.early.push(message.clone());
+                Vec::new()
+            }
             EventMsg::Warning { message } | EventMsg::StreamError { message } => {
                 let id = self.item_id();
                 vec![item(
@@ -103,6 +120,7 @@ impl JsonlMapper {
             EventMsg::TaskComplete {
                 usage, cost_usd, ..
             } => {
+                self.in_turn = false;
                 let mut out = self.close_todo();
                 out.push(match self.error.take() {
                     Some(message) => json!({"type": "turn.failed", "error": {"message": message}}),
@@ -122,6 +140,7 @@ impl JsonlMapper {
                 out
             }
             EventMsg::TurnAborted { .. } => {
+                self.in_turn = false;
                 let mut out = self.close_todo();
                 out.push(json!({"type": "turn.failed",
                     "error": {"message": "the turn was interrupted"}}));
@@ -199,4 +218,26 @@ impl JsonlMapper {
 
 fn item(kind: &str, item: Value) -> Value {
     json!({"type": kind, "item": item})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_before_the_turn_are_reported_inside_it() {
+        let mut m = JsonlMapper::default();
+        assert!(
+            m.map(&EventMsg::Warning {
+                message: "no sandbox".into()
+            })
+            .is_empty()
+        );
+        let out = m.map(&EventMsg::TaskStarted {
+            model_context_window: None,
+        });
+        assert_eq!(out[0]["type"], "turn.started");
+        assert_eq!(out[1]["item"]["type"], "error");
+        assert_eq!(out[1]["item"]["message"], "no sandbox");
+    }
 }

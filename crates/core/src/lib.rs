@@ -15,6 +15,7 @@ mod notify;
 mod prompt;
 mod rollout;
 mod session;
+mod start;
 mod tools;
 mod turn;
 

@@ -276,23 +276,15 @@ impl ChatParser {
 }
 
 fn parse_usage(u: &Value) -> TokenUsage {
-    let n = |v: Option<&Value>| v.and_then(Value::as_u64).unwrap_or(0);
-    let input = n(u.get("prompt_tokens"));
-    let output = n(u.get("completion_tokens"));
-    TokenUsage {
-        input_tokens: input,
-        cached_input_tokens: n(u
-            .get("prompt_tokens_details")
-            .and_then(|d| d.get("cached_tokens"))),
-        output_tokens: output,
-        reasoning_output_tokens: n(u
-            .get("completion_tokens_details")
-            .and_then(|d| d.get("reasoning_tokens"))),
-        total_tokens: u
-            .get("total_tokens")
-            .and_then(Value::as_u64)
-            .unwrap_or(input + output),
-    }
+    crate::usage::parse(
+        u,
+        crate::usage::UsageKeys {
+            input: "prompt_tokens",
+            output: "completion_tokens",
+            input_details: "prompt_tokens_details",
+            output_details: "completion_tokens_details",
+        },
+    )
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ mod prompt;
 mod responses;
 mod retry;
 mod sse;
+mod usage;
 
 pub use client::{HttpModelClient, ModelClient, ModelSettings, ResponseStream};
 pub use error::ApiError;

@@ -199,21 +199,13 @@ fn failure(error: &Value) -> ApiError {
 }
 
 fn parse_usage(u: &Value) -> TokenUsage {
-    let n = |v: Option<&Value>| v.and_then(Value::as_u64).unwrap_or(0);
-    let input = n(u.get("input_tokens"));
-    let output = n(u.get("output_tokens"));
-    TokenUsage {
-        input_tokens: input,
-        cached_input_tokens: n(u
-            .get("input_tokens_details")
-            .and_then(|d| d.get("cached_tokens"))),
-        output_tokens: output,
-        reasoning_output_tokens: n(u
-            .get("output_tokens_details")
-            .and_then(|d| d.get("reasoning_tokens"))),
-        total_tokens: u
-            .get("total_tokens")
-            .and_then(Value::as_u64)
-            .unwrap_or(input + output),
-    }
+    crate::usage::parse(
+        u,
+        crate::usage::UsageKeys {
+            input: "input_tokens",
+            output: "output_tokens",
+            input_details: "input_tokens_details",
+            output_details: "output_tokens_details",
+        },
+    )
 }

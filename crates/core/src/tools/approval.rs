@@ -39,6 +39,15 @@ async fn wait(
     }
 }
 
+/// Sends the request and waits for the user's answer. The wait is registered before the event
+/// goes out, so an immediate answer is not lost.
+async fn ask(ctx: &ToolContext, call_id: &str, request: EventMsg) -> Answer {
+    let rx = ctx.shared.await_approval(call_id);
+    ctx.shared.events.send(&ctx.sub_id, request);
+    let decision = wait(ctx, rx).await;
+    answer(ctx, decision)
+}
+
 pub(crate) async fn ask_exec(
     ctx: &ToolContext,
     call_id: &str,
@@ -46,19 +55,13 @@ pub(crate) async fn ask_exec(
     cwd: &Path,
     reason: String,
 ) -> Answer {
-    // Registered before the event goes out, so an immediate answer is not lost.
-    let rx = ctx.shared.await_approval(call_id);
-    ctx.shared.events.send(
-        &ctx.sub_id,
-        EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
-            call_id: call_id.to_string(),
-            command: command.to_vec(),
-            cwd: cwd.to_path_buf(),
-            reason: Some(reason),
-        }),
-    );
-    let decision = wait(ctx, rx).await;
-    answer(ctx, decision)
+    let request = EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
+        call_id: call_id.to_string(),
+        command: command.to_vec(),
+        cwd: cwd.to_path_buf(),
+        reason: Some(reason),
+    });
+    ask(ctx, call_id, request).await
 }
 
 pub(crate) async fn ask_patch(
@@ -68,16 +71,11 @@ pub(crate) async fn ask_patch(
     reason: String,
     grant_root: Option<PathBuf>,
 ) -> Answer {
-    let rx = ctx.shared.await_approval(call_id);
-    ctx.shared.events.send(
-        &ctx.sub_id,
-        EventMsg::ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent {
-            call_id: call_id.to_string(),
-            changes,
-            reason: Some(reason),
-            grant_root,
-        }),
-    );
-    let decision = wait(ctx, rx).await;
-    answer(ctx, decision)
+    let request = EventMsg::ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent {
+        call_id: call_id.to_string(),
+        changes,
+        reason: Some(reason),
+        grant_root,
+    });
+    ask(ctx, call_id, request).await
 }

@@ -27,10 +27,16 @@ def install_peer(version=PEER_VERSION):
     if not marker.exists():
         prefix.mkdir(parents=True, exist_ok=True)
         subprocess.run(["npm", "install", "--prefix", str(prefix), "--no-audit", "--no-fund",
-                        "--loglevel=error", f"@openai/codex@{version}"], check=True)
+                        "--loglevel=error", f"@openai/codex@{version}"],
+                       check=True, stdout=sys.stderr)
         marker.write_text(version)
     # Measure the native binary itself, not the Node launcher in front of it.
     for path in (prefix / "node_modules").rglob("codex"):
         if path.is_file() and os.access(path, os.X_OK) and "vendor" in path.parts:
             return path
     sys.exit(f"cannot find the Codex CLI's native binary under {prefix}")
+
+
+if __name__ == "__main__":
+    # `python3 scripts/bench/peer.py` installs the peer if needed and prints its binary's path.
+    print(install_peer())

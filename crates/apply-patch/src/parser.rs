@@ -52,8 +52,20 @@ pub struct Chunk {
     pub change_context: Option<String>,
     pub old_lines: Vec<String>,
     pub new_lines: Vec<String>,
+    /// For each of `new_lines`, the index in `old_lines` of the same context line, if it is one.
+    /// A context line keeps the file's own text (whitespace, punctuation) when the chunk only
+    /// matched after normalising; only `-` lines are removed and `+` lines inserted.
+    pub context_of_new: Vec<Option<usize>>,
     /// `*** End of File` closed the chunk: the old lines must end the file.
     pub is_end_of_file: bool,
+}
+
+impl Chunk {
+    fn push_context(&mut self, line: String) {
+        self.context_of_new.push(Some(self.old_lines.len()));
+        self.old_lines.push(line.clone());
+        self.new_lines.push(line);
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -163,12 +175,9 @@ fn parse_one_hunk(lines: &[&str], line_number: usize) -> Result<(Hunk, usize), P
             used += 1;
         }
         let mut chunks = Vec::new();
+        // A blank line here is an empty context line (as the Codex CLI reads it), so an Update
+        // followed only by blank lines is a no-op for that file rather than an error.
         while let Some(line) = remaining.first() {
-            if line.trim().is_empty() {
-                remaining = &remaining[1..];
-                used += 1;
-                continue;
-            }
             if line.starts_with("***") {
                 break;
             }
@@ -207,7 +216,8 @@ fn parse_chunk(
     line_number: usize,
     allow_missing_context: bool,
 ) -> Result<(Chunk, usize), ParseError> {
-    let (change_context, start) = if lines[0] == "@@" {
+    // `@@` followed only by spaces carries no context, as the Codex CLI reads it.
+    let (change_context, start) = if lines[0].trim_end() == "@@" {
         (None, 1)
     } else if let Some(ctx) = lines[0].strip_prefix("@@ ") {
         (Some(ctx.to_string()), 1)
@@ -232,6 +242,7 @@ fn parse_chunk(
         change_context,
         old_lines: Vec::new(),
         new_lines: Vec::new(),
+        context_of_new: Vec::new(),
         is_end_of_file: false,
     };
     let mut parsed = 0;
@@ -249,15 +260,12 @@ fn parse_chunk(
         }
         let mut chars = line.chars();
         match chars.next() {
-            None => {
-                chunk.old_lines.push(String::new());
-                chunk.new_lines.push(String::new());
-            }
-            Some(' ') => {
-                chunk.old_lines.push(chars.as_str().to_string());
+            None => chunk.push_context(String::new()),
+            Some(' ') => chunk.push_context(chars.as_str().to_string()),
+            Some('+') => {
                 chunk.new_lines.push(chars.as_str().to_string());
+                chunk.context_of_new.push(None);
             }
-            Some('+') => chunk.new_lines.push(chars.as_str().to_string()),
             Some('-') => chunk.old_lines.push(chars.as_str().to_string()),
             Some(_) => {
                 if parsed == 0 {

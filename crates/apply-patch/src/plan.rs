@@ -269,18 +269,23 @@ impl Plan {
 
     /// `Success. Updated the following files:` and an `A`/`M`/`D` line per operation.
     pub fn summary(&self) -> String {
+        // Added, then modified, then deleted, each in patch order, as the Codex CLI lists them.
         let mut out = String::from("Success. Updated the following files:\n");
-        for change in &self.changes {
-            let (mark, shown) = match &change.kind {
-                ChangeKind::Add { .. } => ("A", &change.display),
-                ChangeKind::Delete { .. } => ("D", &change.display),
-                ChangeKind::Update {
-                    move_to: Some((_, dest)),
-                    ..
-                } => ("M", dest),
-                ChangeKind::Update { .. } => ("M", &change.display),
-            };
-            out.push_str(&format!("{mark} {shown}\n"));
+        for wanted in ["A", "M", "D"] {
+            for change in &self.changes {
+                let (mark, shown) = match &change.kind {
+                    ChangeKind::Add { .. } => ("A", &change.display),
+                    ChangeKind::Delete { .. } => ("D", &change.display),
+                    ChangeKind::Update {
+                        move_to: Some((_, dest)),
+                        ..
+                    } => ("M", dest),
+                    ChangeKind::Update { .. } => ("M", &change.display),
+                };
+                if mark == wanted {
+                    out.push_str(&format!("{mark} {shown}\n"));
+                }
+            }
         }
         out
     }

@@ -6,9 +6,9 @@ type LineEq = &'static dyn Fn(&str, &str) -> bool;
 /// the pattern must end the file. Passes: exact; equal ignoring trailing whitespace; equal
 /// ignoring surrounding whitespace; equal after also normalising Unicode dashes, quotes and
 /// spaces to ASCII.
-pub fn seek_sequence(
-    lines: &[String],
-    pattern: &[String],
+pub fn seek_sequence<L: AsRef<str>, P: AsRef<str>>(
+    lines: &[L],
+    pattern: &[P],
     start: usize,
     eof: bool,
 ) -> Option<usize> {
@@ -34,7 +34,7 @@ pub fn seek_sequence(
             if pattern
                 .iter()
                 .enumerate()
-                .all(|(j, p)| same(&lines[i + j], p))
+                .all(|(j, p)| same(lines[i + j].as_ref(), p.as_ref()))
             {
                 return Some(i);
             }
@@ -58,7 +58,7 @@ fn normalise(s: &str) -> String {
 
 /// The place in `lines` that best resembles `pattern` (most lines equal after trimming), for
 /// error messages; `None` when nothing resembles it at all.
-pub fn nearest(lines: &[String], pattern: &[String]) -> Option<(usize, usize)> {
+pub fn nearest<L: AsRef<str>>(lines: &[L], pattern: &[String]) -> Option<(usize, usize)> {
     if pattern.is_empty() || lines.is_empty() {
         return None;
     }
@@ -66,7 +66,7 @@ pub fn nearest(lines: &[String], pattern: &[String]) -> Option<(usize, usize)> {
     let mut best = (0usize, 0usize);
     for i in 0..=lines.len() - width {
         let score = (0..width)
-            .filter(|&j| normalise(lines[i + j].trim()) == normalise(pattern[j].trim()))
+            .filter(|&j| normalise(lines[i + j].as_ref().trim()) == normalise(pattern[j].trim()))
             .count();
         if score > best.1 {
             best = (i, score);
@@ -107,7 +107,7 @@ mod tests {
             seek_sequence(&lines, &v(&["x", "y", "x", "y"]), 0, false),
             None
         );
-        assert_eq!(seek_sequence(&lines, &[], 2, false), Some(2));
+        assert_eq!(seek_sequence::<_, &str>(&lines, &[], 2, false), Some(2));
     }
 
     #[test]

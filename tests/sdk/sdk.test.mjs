@@ -107,3 +107,109 @@ test("resumeThread(id) continues the recorded session with its history", async (
   assert.ok(second.includes("the first question"), second);
   assert.ok(second.includes("the second question"), second);
 });
+
+async function stopAndRead(mock, record) {
+  mock.stdin.end();
+  await once(mock, "exit");
+  return readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+}
+
+test("events are exactly the objects the SDK's types describe", async () => {
+  const url = await startMock("shell");
+  const thread = client(url).startThread({
+    sandboxMode: "danger-full-access",
+    skipGitRepoCheck: true,
+    workingDirectory: tempDir(),
+  });
+  const { events } = await thread.runStreamed("run echo hello");
+  const seen = [];
+  for await (const event of events) seen.push(event);
+  const command = {
+    id: "item_0",
+    type: "command_execution",
+    command: "bash -lc 'echo hello'",
+  };
+  assert.deepStrictEqual(seen, [
+    { type: "thread.started", thread_id: thread.id },
+    { type: "turn.started" },
+    {
+      type: "item.started",
+      item: { ...command, aggregated_output: "", exit_code: null, status: "in_progress" },
+    },
+    {
+      type: "item.completed",
+      item: { ...command, aggregated_output: "hello\n", exit_code: 0, status: "completed" },
+    },
+    {
+      type: "item.completed",
+      item: { id: "item_1", type: "agent_message", text: "The command printed hello." },
+    },
+    {
+      type: "turn.completed",
+      usage: {
+        input_tokens: 200,
+        cached_input_tokens: 0,
+        cache_write_input_tokens: 0,
+        output_tokens: 20,
+        reasoning_output_tokens: 0,
+      },
+    },
+  ]);
+});
+
+test("local images, extra directories, effort and the access program reach the request", async () => {
+  const record = join(tempDir(), "requests.jsonl");
+  const url = await startMock("plain", ["--record", record]);
+  const mock = servers[servers.length - 1];
+  const work = tempDir();
+  const image = join(work, "dot.png");
+  // A 1x1 PNG.
+  const png = Buffer.from(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVQI12P4z8AAAAMBAQAY3Y2wAAAAAElFTkSuQmCC",
+    "base64",
+  );
+  (await import("node:fs")).writeFileSync(image, png);
+  const thread = client(url).startThread({
+    skipGitRepoCheck: true,
+    workingDirectory: work,
+    additionalDirectories: [join(work, "not-there-yet")],
+    modelReasoningEffort: "max",
+    threadSource: "sdk-test",
+  });
+  const result = await thread.run(
+    [
+      { type: "text", text: "what is in the picture?" },
+      { type: "local_image", path: image },
+    ],
+    { cyberAccessProgram: "standard" },
+  );
+  assert.equal(result.finalResponse, "Hello! How can I help?");
+  const [request] = await stopAndRead(mock, record);
+  const user = request.input.filter((i) => i.role === "user").at(-1);
+  const imagePart = user.content.find((p) => p.type === "input_image");
+  assert.ok(imagePart?.image_url.startsWith("data:image/png;base64,"), JSON.stringify(user));
+  assert.equal(user.content.at(-1).text, "what is in the picture?");
+  assert.deepStrictEqual(request.access_programs, { cyber: "standard" });
+  assert.equal(request.reasoning?.effort, "max");
+});
+
+test("a stream that keeps breaking rejects with the Codex CLI's wording", async () => {
+  const dir = tempDir();
+  const script = join(dir, "script.json");
+  const broken = { disconnect_after: 0, events: [{ text: "partial" }] };
+  (await import("node:fs")).writeFileSync(script, JSON.stringify([broken, broken, broken, broken, broken, broken, broken]));
+  const url = await startMock("plain", ["--script", script]);
+  const thread = new Codex({
+    codexPathOverride: codexBin,
+    baseUrl: url,
+    apiKey: "test-key",
+    env: { PATH: process.env.PATH, HOME: dir, CODEX_HOME: dir },
+    config: {
+      model_provider: "mock",
+      model_providers: {
+        mock: { name: "mock", base_url: url, env_key: "CODEX_API_KEY", stream_max_retries: 1 },
+      },
+    },
+  }).startThread({ skipGitRepoCheck: true, workingDirectory: tempDir() });
+  await assert.rejects(thread.run("hi"), /^Error: stream disconnected before completion: /);
+});

@@ -207,11 +207,30 @@ pub struct ExecArgs {
     #[arg(long = "color", value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
 
+    /// Attach an image to the prompt (repeatable, or several separated by commas).
+    #[arg(
+        short = 'i',
+        long = "image",
+        value_name = "FILE",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub images: Vec<PathBuf>,
+
+    /// With --json: add `estimated_cost_usd` to `turn.completed` (also `json_estimated_cost =
+    /// true` in config.toml).
+    #[arg(long = "include-cost")]
+    pub include_cost: bool,
+
+    /// Request an OpenAI access program for this turn (built-in openai provider only).
+    #[arg(long = "cyber-access-program", value_enum, global = true)]
+    pub cyber_access_program: Option<CyberAccessProgram>,
+
     #[command(subcommand)]
     pub command: Option<ExecCommand>,
 
-    /// Who started the session (recorded by SDK callers); accepted for compatibility.
-    #[arg(long = "thread-source", hide = true)]
+    /// How the caller classifies a new thread (recorded in its session file).
+    #[arg(long = "thread-source", value_name = "SOURCE", global = true)]
     pub thread_source: Option<String>,
 
     /// The task; `-` or nothing reads it from stdin.
@@ -236,6 +255,24 @@ pub struct ResumeArgs {
     pub all: bool,
     /// The next task; `-` or nothing reads it from stdin.
     pub prompt: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum CyberAccessProgram {
+    Standard,
+    DaybreakBlue,
+    DaybreakRed,
+}
+
+impl CyberAccessProgram {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Standard => "standard",
+            Self::DaybreakBlue => "daybreak_blue",
+            Self::DaybreakRed => "daybreak_red",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -43,9 +43,16 @@ pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, Stri
         add_dirs: Vec::new(),
         entries: Vec::new(),
     };
+    // A directory that is not there is skipped with a warning, as the Codex CLI does.
+    let mut add_dir_warnings = Vec::new();
     for dir in &options.add_dirs {
-        let full = resolve_dir(dir).map_err(|e| e.replace("-C", "--add-dir"))?;
-        flags.add_dirs.push(full);
+        match resolve_dir(dir) {
+            Ok(full) => flags.add_dirs.push(full),
+            Err(e) => add_dir_warnings.push(format!(
+                "{}; the directory is not added",
+                e.replace("cannot use -C", "--add-dir")
+            )),
+        }
     }
     if let Some(model) = &options.model {
         flags.set("--model", "model", model.as_str());
@@ -103,7 +110,7 @@ pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, Stri
             )
         })
         .collect();
-    load(LoadOptions {
+    let mut loaded = load(LoadOptions {
         codex_home: None,
         cwd,
         cli_overrides: options.config_overrides.clone(),
@@ -111,7 +118,9 @@ pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, Stri
         env,
         honour_codex_api_key: extra.exec,
     })
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    loaded.warnings.splice(0..0, add_dir_warnings);
+    Ok(loaded)
 }
 
 fn resolve_dir(dir: &PathBuf) -> Result<PathBuf, String> {

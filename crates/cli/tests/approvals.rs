@@ -64,6 +64,7 @@ async fn turn(
         .submit(Op::UserTurn {
             items: vec![UserInput::Text { text: "go".into() }],
             final_output_json_schema: None,
+            cyber_access_program: None,
         })
         .await
         .unwrap();

@@ -242,12 +242,17 @@ fn ctrl_c_interrupts_the_turn_and_kills_the_command() {
         .trim()
         .parse()
         .unwrap();
-    let alive = unsafe { libc::kill(pid, 0) } == 0;
-    let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.split_whitespace().nth(2) == Some("Z"))
-        .unwrap_or(true);
-    assert!(
-        !alive || zombie,
-        "the command's child {pid} outlived the interrupt"
-    );
+    // SIGKILL was sent to its group; the process may still be on its way out, so wait for its
+    // exit through a pidfd (readable once it has exited) rather than look at it once.
+    let pidfd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+    if pidfd >= 0 {
+        let mut poll = libc::pollfd {
+            fd: pidfd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ready = unsafe { libc::poll(&mut poll, 1, 10_000) };
+        unsafe { libc::close(pidfd) };
+        assert_eq!(ready, 1, "the command's child {pid} outlived the interrupt");
+    }
 }

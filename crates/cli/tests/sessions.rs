@@ -340,7 +340,8 @@ fn cost_is_estimated_for_known_models_and_configurable() {
     let server = MockServer::start(vec![
         Step::stream(vec![Ev::Text("a".into()), usage.clone()]),
         Step::stream(vec![Ev::Text("b".into()), usage.clone()]),
-        Step::stream(vec![Ev::Text("c".into()), usage]),
+        Step::stream(vec![Ev::Text("c".into()), usage.clone()]),
+        Step::stream(vec![Ev::Text("e".into()), usage]),
     ])
     .unwrap();
     let sb = Sandbox::new();
@@ -349,6 +350,7 @@ fn cost_is_estimated_for_known_models_and_configurable() {
     let out = run(sb
         .codex()
         .args(["exec", "--skip-git-repo-check", "-m", "gpt-5", "--json"])
+        .args(["--include-cost"])
         .args(&args)
         .arg("x"));
     let done = json_lines(&out).into_iter().last().unwrap();
@@ -364,13 +366,31 @@ fn cost_is_estimated_for_known_models_and_configurable() {
         "--json",
         "-c",
         "model_prices.mock-model={ input = 1.0, output = 2.0 }",
+        "-c",
+        "json_estimated_cost=true",
         "y",
     ]));
     let done = json_lines(&out).into_iter().last().unwrap();
     assert!((done["estimated_cost_usd"].as_f64().unwrap() - 1.2).abs() < 1e-9);
+    // Not asked for: the event is exactly the Codex CLI's, the cost only on stderr.
+    let out = run(sb.exec(&server, "responses").args([
+        "--json",
+        "-c",
+        "model_prices.mock-model={ input = 1.0, output = 2.0 }",
+        "w",
+    ]));
+    let done = json_lines(&out).into_iter().last().unwrap();
+    assert!(done.get("estimated_cost_usd").is_none(), "{done}");
+    assert!(
+        stderr(&out).contains("estimated cost $1.2000"),
+        "{}",
+        stderr(&out)
+    );
 
     let unknown = MockServer::start(vec![Step::stream(vec![Ev::Text("d".into())])]).unwrap();
-    let out = run(sb.exec(&unknown, "responses").args(["--json", "z"]));
+    let out = run(sb
+        .exec(&unknown, "responses")
+        .args(["--json", "--include-cost", "z"]));
     let done = json_lines(&out).into_iter().last().unwrap();
     assert!(
         done.get("estimated_cost_usd").is_none(),

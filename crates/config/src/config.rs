@@ -38,6 +38,8 @@ pub struct Config {
     pub history: History,
     pub notify: Option<Vec<String>>,
     pub hide_agent_reasoning: bool,
+    /// `exec --json` adds the turn's estimated cost to `turn.completed`.
+    pub json_estimated_cost: bool,
     pub show_raw_agent_reasoning: bool,
     pub project_doc_max_bytes: u64,
     pub project_doc_fallback_filenames: Vec<String>,
@@ -51,6 +53,10 @@ pub struct Config {
     pub tui: Tui,
     pub file_opener: FileOpener,
 
+    /// What started the session (`cli`, `exec`, `mcp`, …), recorded in its rollout.
+    pub session_source: String,
+    /// How the caller classified the thread (`codex exec --thread-source`), recorded.
+    pub thread_source: Option<String>,
     /// The `codex` executable, re-executed as the Linux sandbox helper. Set by the front-end
     /// that knows it (the CLI: its own executable); without it commands cannot be sandboxed.
     pub sandbox_exe: Option<PathBuf>,

@@ -83,6 +83,7 @@ model_supports_reasoning_summaries = false
 project_doc_max_bytes = 32768
 project_doc_fallback_filenames = []
 hide_agent_reasoning = false
+json_estimated_cost = false
 show_raw_agent_reasoning = false
 check_for_update_on_startup = true
 file_opener = "vscode"

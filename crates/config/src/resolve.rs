@@ -244,6 +244,7 @@ pub(crate) fn resolve(
         },
         notify: toml.notify.clone(),
         hide_agent_reasoning: toml.hide_agent_reasoning.unwrap_or(false),
+        json_estimated_cost: toml.json_estimated_cost.unwrap_or(false),
         show_raw_agent_reasoning: toml.show_raw_agent_reasoning.unwrap_or(false),
         project_doc_max_bytes: toml.project_doc_max_bytes.unwrap_or(32 * 1024),
         project_doc_fallback_filenames: toml
@@ -261,6 +262,8 @@ pub(crate) fn resolve(
             animations: tui.animations.unwrap_or(true),
         },
         file_opener: toml.file_opener.unwrap_or(FileOpener::Vscode),
+        session_source: "cli".into(),
+        thread_source: None,
         sandbox_exe: None,
         toml,
         env: ctx.env,

@@ -74,6 +74,9 @@ pub struct ConfigToml {
     /// Prices (USD per million tokens) by model name, for cost estimates; adds to or replaces
     /// the built-in table.
     pub model_prices: Option<BTreeMap<String, ModelPriceToml>>,
+    /// `codex exec --json`: add `estimated_cost_usd` to `turn.completed` (off by default, so
+    /// the events stay exactly the Codex CLI's).
+    pub json_estimated_cost: Option<bool>,
     /// The hosted web search tool: `live`, `cached` or `disabled`.
     pub web_search: Option<WebSearchMode>,
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use codex_protocol::{EventMsg, ResponseItem, TokenUsage};
+use codex_protocol::{ContentItem, EventMsg, FunctionOutput, ResponseItem, TokenUsage};
 use codex_providers::{ApiError, Prompt};
 
 use crate::context::is_context_message;
@@ -20,16 +20,36 @@ decisions made and why; files created or changed (paths) and what changed; comma
 and their outcome; errors met and how they were handled; what is done, what is in progress, and \
 the exact next steps. Be concrete and brief; no preamble.";
 
-/// Bytes of recent user messages kept verbatim (about 20k tokens).
-const RECENT_USER_BYTES: usize = 80_000;
+/// Tokens of earlier user messages kept verbatim (the newest is always kept whole).
+const RECENT_USER_TOKENS: u64 = 20_000;
 
-/// Rough token count of items as sent (4 bytes a token).
+/// Tokens an image is counted as (providers charge a few hundred to a few thousand).
+const IMAGE_TOKENS: u64 = 1_500;
+
+/// Rough token count of items as sent (4 bytes a token; an image a fixed amount, not its
+/// base64 length).
 pub fn estimate_tokens(items: &[ResponseItem]) -> u64 {
-    items
-        .iter()
-        .map(|i| serde_json::to_string(i).map(|s| s.len()).unwrap_or(0) as u64)
-        .sum::<u64>()
-        / 4
+    items.iter().map(item_tokens).sum()
+}
+
+fn item_tokens(item: &ResponseItem) -> u64 {
+    let parts = |content: &[ContentItem]| -> u64 {
+        content
+            .iter()
+            .map(|c| match c {
+                ContentItem::InputImage { .. } => IMAGE_TOKENS,
+                other => other.text().map_or(0, |t| t.len() as u64 / 4) + 2,
+            })
+            .sum()
+    };
+    match item {
+        ResponseItem::Message { content, .. } => 4 + parts(content),
+        ResponseItem::FunctionCallOutput {
+            output: FunctionOutput::Content(content),
+            ..
+        } => 8 + parts(content),
+        other => serde_json::to_string(other).map_or(0, |s| s.len() as u64) / 4,
+    }
 }
 
 /// Replaces the history with a summary; returns the tokens the summary request used.
@@ -59,6 +79,7 @@ pub(crate) async fn compact(shared: &Arc<Shared>, sub_id: &str) -> Result<TokenU
         tools: Vec::new(),
         output_schema: None,
         parallel_tool_calls: false,
+        cyber_access_program: None,
     };
     let sampled = sample(shared, sub_id, &prompt).await?;
     let summary = sampled
@@ -74,22 +95,7 @@ pub(crate) async fn compact(shared: &Arc<Shared>, sub_id: &str) -> Result<TokenU
             code: None,
             message: "the model returned no summary when asked to compact the conversation".into(),
         })?;
-    let mut recent: Vec<ResponseItem> = Vec::new();
-    let mut bytes = 0;
-    for item in shared.history().iter().rev() {
-        if let ResponseItem::Message { role, .. } = item
-            && role == "user"
-            && !is_context_message(item)
-        {
-            let size = item.message_text().map(|t| t.len()).unwrap_or(0);
-            if bytes + size > RECENT_USER_BYTES {
-                break;
-            }
-            bytes += size;
-            recent.push(item.clone());
-        }
-    }
-    recent.reverse();
+    let recent = recent_user_messages(&shared.history());
     let mut replacement = context;
     replacement.extend(recent);
     replacement.push(ResponseItem::user_text(format!(
@@ -103,4 +109,62 @@ pub(crate) async fn compact(shared: &Arc<Shared>, sub_id: &str) -> Result<TokenU
     shared.set_last_request_tokens(None);
     shared.events.send(sub_id, EventMsg::ContextCompacted);
     Ok(sampled.usage.unwrap_or_default())
+}
+
+/// The user's messages to keep verbatim, oldest first: the newest always, whole (it is what the
+/// model is working on, however large), then earlier ones while they fit the budget.
+fn recent_user_messages(history: &[ResponseItem]) -> Vec<ResponseItem> {
+    let mut recent: Vec<ResponseItem> = Vec::new();
+    let mut tokens = 0;
+    for item in history.iter().rev() {
+        if let ResponseItem::Message { role, .. } = item
+            && role == "user"
+            && !is_context_message(item)
+        {
+            let size = item_tokens(item);
+            if !recent.is_empty() && tokens + size > RECENT_USER_TOKENS {
+                break;
+            }
+            tokens += size;
+            recent.push(item.clone());
+        }
+    }
+    recent.reverse();
+    recent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_newest_user_message_is_kept_whole_however_large() {
+        let huge = "x".repeat(2_000_000);
+        let history = vec![
+            ResponseItem::user_text("first question"),
+            ResponseItem::assistant_text("an answer"),
+            ResponseItem::user_text(huge.clone()),
+        ];
+        let kept = recent_user_messages(&history);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].message_text().unwrap().len(), huge.len());
+        let small = vec![
+            ResponseItem::user_text("first question"),
+            ResponseItem::user_text("second"),
+        ];
+        assert_eq!(recent_user_messages(&small).len(), 2);
+    }
+
+    #[test]
+    fn images_count_as_a_fixed_amount() {
+        let image = ResponseItem::Message {
+            id: None,
+            role: "user".into(),
+            content: vec![ContentItem::InputImage {
+                image_url: format!("data:image/png;base64,{}", "A".repeat(4_000_000)),
+                detail: None,
+            }],
+        };
+        assert!(estimate_tokens(&[image]) < 2 * IMAGE_TOKENS);
+    }
 }

@@ -74,6 +74,7 @@ mod tests {
             output_tokens: 100_000,
             reasoning_output_tokens: 50_000,
             total_tokens: 1_100_000,
+            ..Default::default()
         };
         let cost = estimate(&usage, price(1.25, 0.125, 10.0));
         assert!((cost - (0.75 + 0.05 + 1.0)).abs() < 1e-9, "{cost}");

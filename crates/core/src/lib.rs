@@ -10,6 +10,7 @@ mod context;
 mod cost;
 mod events;
 mod history;
+mod images;
 mod model_family;
 mod notify;
 mod prompt;
@@ -21,6 +22,7 @@ mod turn;
 
 pub use compact::SUMMARY_PREFIX;
 pub use cost::{Price, estimate as estimate_cost, known_price};
+pub use images::local_image_url;
 pub use model_family::context_window;
 pub use prompt::{BASE_INSTRUCTIONS, environment_context};
 pub use rollout::{SessionSummary, find_session, list_sessions};

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 
 use codex_config::Config;
 use codex_protocol::{
-    Event, EventMsg, Op, ResponseItem, ReviewDecision, SandboxPolicy, SessionConfiguredEvent,
-    Submission, TokenUsage, UserInput,
+    ContentItem, Event, EventMsg, Op, ResponseItem, ReviewDecision, SandboxPolicy,
+    SessionConfiguredEvent, Submission, TokenUsage, UserInput,
 };
 use codex_providers::{ApiError, HttpModelClient, ModelClient, ModelSettings};
 use codex_sandbox::SandboxType;
@@ -18,10 +18,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::events::EventSender;
 use crate::history::append_history;
+use crate::images::local_image_url;
 use crate::prompt::BASE_INSTRUCTIONS;
 use crate::rollout::{RolloutLine, RolloutRecorder};
 use crate::start::{Start, context_window_for, originator};
-use crate::turn::{run_compact_task, run_turn};
+use crate::turn::{TurnOptions, run_compact_task, run_turn};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CodexError {
@@ -376,10 +377,10 @@ async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>
                     return;
                 };
                 match sub.op {
-                    Op::UserTurn { items, final_output_json_schema } => {
-                        let input = user_message(&items);
-                        if let Some(text) = input.message_text()
-                            && let Err(e) = append_history(
+                    Op::UserTurn { items, final_output_json_schema, cyber_access_program } => {
+                        let input = user_message(&shared, &sub.id, &items);
+                        let text = typed_text(&items);
+                        if let Err(e) = append_history(
                                 &shared.config.codex_home,
                                 &shared.config.history,
                                 &shared.session_id,
@@ -392,7 +393,11 @@ async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>
                             shared.pending().push(input);
                         } else {
                             last_sub_id = sub.id.clone();
-                            running = Some(start_turn(&shared, sub.id, vec![input], final_output_json_schema));
+                            let options = TurnOptions {
+                                schema: final_output_json_schema,
+                                cyber_access_program,
+                            };
+                            running = Some(start_turn(&shared, sub.id, vec![input], options));
                         }
                     }
                     Op::Compact => {
@@ -429,7 +434,7 @@ async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>
                 // Input that arrived as the turn was ending starts the next turn.
                 let pending: Vec<ResponseItem> = std::mem::take(&mut *shared.pending());
                 if !pending.is_empty() {
-                    running = Some(start_turn(&shared, last_sub_id.clone(), pending, None));
+                    running = Some(start_turn(&shared, last_sub_id.clone(), pending, TurnOptions::default()));
                 }
             }
         }
@@ -440,26 +445,76 @@ fn start_turn(
     shared: &Arc<Shared>,
     sub_id: String,
     input: Vec<ResponseItem>,
-    schema: Option<serde_json::Value>,
+    options: TurnOptions,
 ) -> RunningTurn {
     let cancel = CancellationToken::new();
     let handle = tokio::spawn(run_turn(
         shared.clone(),
         sub_id,
         input,
-        schema,
+        options,
         cancel.clone(),
     ));
     RunningTurn { cancel, handle }
 }
 
-fn user_message(items: &[UserInput]) -> ResponseItem {
-    let text = items
+/// What the user typed, for `history.jsonl`.
+fn typed_text(items: &[UserInput]) -> String {
+    items
         .iter()
-        .map(|i| match i {
-            UserInput::Text { text } => text.as_str(),
+        .filter_map(|i| match i {
+            UserInput::Text { text } => Some(text.as_str()),
+            _ => None,
         })
         .collect::<Vec<_>>()
-        .join("\n\n");
-    ResponseItem::user_text(text)
+        .join("\n\n")
+}
+
+/// The user's input as one message: each image in an `<image>` wrapper naming it, then the
+/// texts joined by blank lines (the order and wrapper the Codex CLI uses). An image that cannot
+/// be read is named in the message and reported, rather than dropped silently.
+fn user_message(shared: &Shared, sub_id: &str, items: &[UserInput]) -> ResponseItem {
+    let mut texts: Vec<String> = Vec::new();
+    let mut content: Vec<ContentItem> = Vec::new();
+    let mut n = 0;
+    for item in items {
+        let (image_url, path) = match item {
+            UserInput::Text { text } => {
+                texts.push(text.clone());
+                continue;
+            }
+            UserInput::Image { image_url } => (image_url.clone(), None),
+            UserInput::LocalImage { path } => match local_image_url(path) {
+                Ok(url) => (url, Some(path)),
+                Err(message) => {
+                    texts.push(format!("[an image was not attached: {message}]"));
+                    shared.events.send(sub_id, EventMsg::Warning { message });
+                    continue;
+                }
+            },
+        };
+        n += 1;
+        let open = match path {
+            Some(path) => format!("<image name=[Image #{n}] path=\"{}\">", path.display()),
+            None => format!("<image name=[Image #{n}]>"),
+        };
+        content.push(ContentItem::InputText { text: open });
+        content.push(ContentItem::InputImage {
+            image_url,
+            detail: Some("high".into()),
+        });
+        content.push(ContentItem::InputText {
+            text: "</image>".into(),
+        });
+    }
+    if !texts.is_empty() || content.is_empty() {
+        content.push(ContentItem::InputText {
+            text: texts.join("\n\n"),
+        });
+    }
+    ResponseItem::Message {
+        id: None,
+        role: "user".to_string(),
+        content,
+    }
 }

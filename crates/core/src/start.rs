@@ -71,7 +71,8 @@ impl Start {
                     cwd: config.cwd.clone(),
                     originator: originator(config),
                     cli_version: env!("CARGO_PKG_VERSION").to_string(),
-                    source: "cli".into(),
+                    source: config.session_source.clone(),
+                    thread_source: config.thread_source.clone(),
                     model_provider: config.model_provider.id.clone(),
                 })];
                 lines.extend(history.iter().cloned().map(RolloutLine::ResponseItem));

@@ -11,6 +11,7 @@ use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::compact::{compact, estimate_tokens};
+use crate::context::is_context_message;
 use crate::cost::{Price, estimate, known_price};
 use crate::notify::notify;
 use crate::rollout::{RolloutLine, TurnContextLine};
@@ -31,6 +32,14 @@ enum Call {
     },
 }
 
+/// What the user asked of this turn beyond its input.
+#[derive(Debug, Default)]
+pub(crate) struct TurnOptions {
+    /// The final answer must be JSON matching this schema.
+    pub schema: Option<Value>,
+    pub cyber_access_program: Option<String>,
+}
+
 pub(crate) struct Sampled {
     pub items: Vec<ResponseItem>,
     pub usage: Option<TokenUsage>,
@@ -40,9 +49,13 @@ pub(crate) async fn run_turn(
     shared: Arc<Shared>,
     sub_id: String,
     input: Vec<ResponseItem>,
-    schema: Option<Value>,
+    options: TurnOptions,
     cancel: CancellationToken,
 ) {
+    let TurnOptions {
+        schema,
+        cyber_access_program,
+    } = options;
     let events = &shared.events;
     events.send(
         &sub_id,
@@ -60,7 +73,29 @@ pub(crate) async fn run_turn(
         sandbox_policy: shared.config.sandbox_policy.clone(),
         model: shared.config.model.clone(),
         effort: shared.config.model_reasoning_effort,
+        cyber_access_program: cyber_access_program.clone(),
     })]);
+    // Access programs belong to OpenAI's own service.
+    let cyber_access_program = match cyber_access_program {
+        Some(program) if shared.config.model_provider.id != "openai" => {
+            events.send(
+                &sub_id,
+                EventMsg::Warning {
+                    message: format!(
+                        "--cyber-access-program {program} applies to the built-in openai \
+                         provider only; not sent to `{}`",
+                        shared.config.model_provider.id
+                    ),
+                },
+            );
+            None
+        }
+        other => other,
+    };
+    if let Err(message) = check_fits(&shared, &input) {
+        finish_with_error(&shared, &sub_id, message, None, TokenUsage::default());
+        return;
+    }
     shared.record_items(input);
     let tools = ToolContext {
         shared: shared.clone(),
@@ -93,6 +128,7 @@ pub(crate) async fn run_turn(
             tools: tool_specs(&shared.config),
             output_schema: schema.clone(),
             parallel_tool_calls: false,
+            cyber_access_program: cyber_access_program.clone(),
         };
         let sampled = tokio::select! {
             result = sample(&shared, &sub_id, &prompt) => result,
@@ -189,7 +225,7 @@ pub(crate) async fn run_turn(
                     call_id,
                 } => {
                     let output = if cancel.is_cancelled() {
-                        aborted
+                        aborted.into()
                     } else {
                         dispatch(&tools, &name, &call_id, &arguments).await
                     };
@@ -242,10 +278,36 @@ pub(crate) async fn run_turn(
     }
 }
 
+/// The user's new input is always sent whole: when it cannot fit the model's window beside the
+/// instructions and the opening context, the turn stops before anything is sent or recorded.
+fn check_fits(shared: &Shared, input: &[ResponseItem]) -> Result<(), String> {
+    let window = shared.context_window();
+    let fixed = shared.instructions.len() as u64 / 4
+        + estimate_tokens(
+            &shared
+                .history()
+                .iter()
+                .filter(|i| is_context_message(i))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+    let needed = estimate_tokens(input);
+    if fixed + needed <= window {
+        return Ok(());
+    }
+    Err(format!(
+        "the message is about {needed} tokens and cannot be sent whole: the model's context \
+         window is {window} tokens, of which the instructions and opening context take about \
+         {fixed}, leaving {} for the message. Shorten it, or set model_context_window if this \
+         model takes more.",
+        window.saturating_sub(fixed)
+    ))
+}
+
 fn finish_with_error(
     shared: &Shared,
     sub_id: &str,
-    error: ApiError,
+    error: impl std::fmt::Display,
     last_agent_message: Option<String>,
     usage: TokenUsage,
 ) {
@@ -347,11 +409,13 @@ pub(crate) async fn sample(
             Err(e) if e.is_stream_retryable() && retries < max => {
                 retries += 1;
                 let delay = backoff(retries);
+                // Worded as the Codex CLI words it: clients match on this text.
                 shared.events.send(
                     sub_id,
                     EventMsg::StreamError {
                         message: format!(
-                            "{e}; reconnecting {retries}/{max} in {:.1}s",
+                            "Reconnecting... {retries}/{max} (stream disconnected before \
+                             completion: {e}; next attempt in {:.1}s)",
                             delay.as_secs_f64()
                         ),
                     },
@@ -360,7 +424,8 @@ pub(crate) async fn sample(
             }
             Err(ApiError::Stream(message)) => {
                 return Err(ApiError::Stream(format!(
-                    "{message} (gave up after {retries} reconnects)"
+                    "stream disconnected before completion: {message} (gave up after {retries} \
+                     reconnects)"
                 )));
             }
             Err(e) => return Err(e),

@@ -48,6 +48,7 @@ async fn run_turn(codex: &mut Codex, prompt: &str) -> Vec<Event> {
                 text: prompt.into(),
             }],
             final_output_json_schema: None,
+            cyber_access_program: None,
         })
         .await
         .unwrap();
@@ -274,6 +275,7 @@ async fn interrupt_kills_the_running_command() {
         .submit(Op::UserTurn {
             items: vec![UserInput::Text { text: "go".into() }],
             final_output_json_schema: None,
+            cyber_access_program: None,
         })
         .await
         .unwrap();
@@ -339,6 +341,7 @@ async fn output_schema_and_usage_reach_the_model_and_events() {
                 text: "json".into(),
             }],
             final_output_json_schema: Some(serde_json::json!({"type": "object"})),
+            cyber_access_program: None,
         })
         .await
         .unwrap();

@@ -32,7 +32,7 @@ pub enum ResponseItem {
     },
     FunctionCallOutput {
         call_id: String,
-        output: String,
+        output: FunctionOutput,
     },
     /// A call of a freeform (grammar-constrained) tool: the raw text the model wrote.
     CustomToolCall {
@@ -71,11 +71,7 @@ impl ResponseItem {
             ResponseItem::Message { content, .. } => Some(
                 content
                     .iter()
-                    .map(|c| match c {
-                        ContentItem::InputText { text } | ContentItem::OutputText { text } => {
-                            text.as_str()
-                        }
-                    })
+                    .filter_map(ContentItem::text)
                     .collect::<Vec<_>>()
                     .join(""),
             ),
@@ -87,8 +83,75 @@ impl ResponseItem {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ContentItem {
-    InputText { text: String },
-    OutputText { text: String },
+    InputText {
+        text: String,
+    },
+    /// An image as a URL, usually a `data:` URL holding the bytes of a local file.
+    InputImage {
+        image_url: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<String>,
+    },
+    OutputText {
+        text: String,
+    },
+}
+
+impl ContentItem {
+    /// The text of a text part; `None` for an image.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            ContentItem::InputText { text } | ContentItem::OutputText { text } => Some(text),
+            ContentItem::InputImage { .. } => None,
+        }
+    }
+}
+
+/// What a function call answers: text, or content parts (an image the tool looked at). On the
+/// Responses wire it is a string or an array; the Chat wire sends the text and the images in a
+/// user message after it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum FunctionOutput {
+    Text(String),
+    Content(Vec<ContentItem>),
+}
+
+impl FunctionOutput {
+    /// The text of the output; images are left out.
+    pub fn text(&self) -> String {
+        match self {
+            FunctionOutput::Text(text) => text.clone(),
+            FunctionOutput::Content(parts) => parts
+                .iter()
+                .filter_map(ContentItem::text)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
+    }
+
+    /// The images among the parts.
+    pub fn images(&self) -> Vec<&ContentItem> {
+        match self {
+            FunctionOutput::Text(_) => Vec::new(),
+            FunctionOutput::Content(parts) => parts
+                .iter()
+                .filter(|p| matches!(p, ContentItem::InputImage { .. }))
+                .collect(),
+        }
+    }
+}
+
+impl From<String> for FunctionOutput {
+    fn from(text: String) -> Self {
+        FunctionOutput::Text(text)
+    }
+}
+
+impl From<&str> for FunctionOutput {
+    fn from(text: &str) -> Self {
+        FunctionOutput::Text(text.to_string())
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

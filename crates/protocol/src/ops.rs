@@ -16,6 +16,10 @@ pub enum Op {
         /// When set, the final answer must be JSON matching this schema.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         final_output_json_schema: Option<serde_json::Value>,
+        /// An OpenAI access program for this turn (`standard`, `daybreak_blue`, …), sent to the
+        /// built-in `openai` provider as `access_programs.cyber`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cyber_access_program: Option<String>,
     },
     /// Stop the running turn and kill whatever it started.
     Interrupt,
@@ -38,7 +42,17 @@ pub enum Op {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum UserInput {
-    Text { text: String },
+    Text {
+        text: String,
+    },
+    /// An image file on this machine; the engine reads it and sends it as a data URL.
+    LocalImage {
+        path: std::path::PathBuf,
+    },
+    /// An image already given as a URL (`https:` or `data:`).
+    Image {
+        image_url: String,
+    },
 }
 
 /// What the user decided about a command or patch the agent asked to run.

@@ -106,6 +106,10 @@ pub enum ReasoningEffort {
     Medium,
     High,
     Xhigh,
+    /// Newer effort names that `@openai/codex-sdk` can pass; sent to the model as they are.
+    Max,
+    Ultra,
+    Persistent,
 }
 
 impl ReasoningEffort {
@@ -117,6 +121,9 @@ impl ReasoningEffort {
             Self::Medium => "medium",
             Self::High => "high",
             Self::Xhigh => "xhigh",
+            Self::Max => "max",
+            Self::Ultra => "ultra",
+            Self::Persistent => "persistent",
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use codex_protocol::{
-    ContentItem, ReasoningContent, ReasoningSummaryPart, ResponseItem, TokenUsage,
+    ContentItem, FunctionOutput, ReasoningContent, ReasoningSummaryPart, ResponseItem, TokenUsage,
 };
 use serde_json::{Value, json};
 
@@ -51,23 +51,22 @@ pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
 /// `tool_calls`, each tool output a `tool` message, reasoning is not sent back.
 fn messages(prompt: &Prompt) -> Vec<Value> {
     let mut out = vec![json!({"role": "system", "content": prompt.instructions})];
+    let mut images: Vec<Value> = Vec::new();
     for item in &prompt.input {
+        if !matches!(
+            item,
+            ResponseItem::FunctionCallOutput { .. } | ResponseItem::CustomToolCallOutput { .. }
+        ) {
+            flush_images(&mut out, &mut images);
+        }
         match item {
             ResponseItem::Message { role, content, .. } => {
-                let text: String = content
-                    .iter()
-                    .map(|c| match c {
-                        ContentItem::InputText { text } | ContentItem::OutputText { text } => {
-                            text.as_str()
-                        }
-                    })
-                    .collect();
                 let role = match role.as_str() {
                     "developer" | "system" => "system",
                     "assistant" => "assistant",
                     _ => "user",
                 };
-                out.push(json!({"role": role, "content": text}));
+                out.push(json!({"role": role, "content": chat_content(content)}));
             }
             ResponseItem::FunctionCall { .. } | ResponseItem::CustomToolCall { .. } => {
                 let call = match item {
@@ -107,14 +106,57 @@ fn messages(prompt: &Prompt) -> Vec<Value> {
                     }
                 }
             }
-            ResponseItem::FunctionCallOutput { call_id, output }
-            | ResponseItem::CustomToolCallOutput { call_id, output } => {
+            ResponseItem::FunctionCallOutput { call_id, output } => {
+                let text = match output {
+                    FunctionOutput::Text(text) => text.clone(),
+                    FunctionOutput::Content(_) if output.images().is_empty() => output.text(),
+                    // Tool messages carry text only: the images follow as a user message once
+                    // every output of this round has been sent.
+                    FunctionOutput::Content(_) => {
+                        images.extend(output.images().into_iter().map(image_part));
+                        format!("{}\n(the image follows in the next message)", output.text())
+                            .trim_start()
+                            .to_string()
+                    }
+                };
+                out.push(json!({"role": "tool", "tool_call_id": call_id, "content": text}));
+                continue;
+            }
+            ResponseItem::CustomToolCallOutput { call_id, output } => {
                 out.push(json!({"role": "tool", "tool_call_id": call_id, "content": output}));
+                continue;
             }
             ResponseItem::Reasoning { .. } => {}
         }
     }
+    flush_images(&mut out, &mut images);
     out
+}
+
+fn flush_images(out: &mut Vec<Value>, images: &mut Vec<Value>) {
+    if !images.is_empty() {
+        out.push(json!({"role": "user", "content": std::mem::take(images)}));
+    }
+}
+
+fn image_part(item: &ContentItem) -> Value {
+    match item {
+        ContentItem::InputImage { image_url, .. } => {
+            json!({"type": "image_url", "image_url": {"url": image_url}})
+        }
+        other => json!({"type": "text", "text": other.text().unwrap_or_default()}),
+    }
+}
+
+/// A message's content: plain text, or parts when it carries images.
+fn chat_content(content: &[ContentItem]) -> Value {
+    let has_image = content
+        .iter()
+        .any(|c| matches!(c, ContentItem::InputImage { .. }));
+    if !has_image {
+        return Value::String(content.iter().filter_map(ContentItem::text).collect());
+    }
+    content.iter().map(image_part).collect()
 }
 
 #[derive(Default)]

@@ -12,6 +12,8 @@ pub struct Prompt {
     /// When set, the final answer must be JSON matching this schema (strict).
     pub output_schema: Option<Value>,
     pub parallel_tool_calls: bool,
+    /// Sent as `access_programs.cyber` on the Responses wire (the built-in `openai` provider).
+    pub cyber_access_program: Option<String>,
 }
 
 /// A tool offered to the model.

@@ -39,6 +39,9 @@ pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
         "stream": true,
         "prompt_cache_key": settings.session_id,
     });
+    if let Some(program) = &prompt.cyber_access_program {
+        body["access_programs"] = json!({"cyber": program});
+    }
     if let Some(reasoning) = settings.reasoning() {
         body["reasoning"] = reasoning;
         body["include"] = json!(["reasoning.encrypted_content"]);

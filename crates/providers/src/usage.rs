@@ -20,6 +20,7 @@ pub fn parse(u: &Value, keys: UsageKeys) -> TokenUsage {
         cached_input_tokens: n(u
             .get(keys.input_details)
             .and_then(|d| d.get("cached_tokens"))),
+        cache_write_input_tokens: 0,
         output_tokens: output,
         reasoning_output_tokens: n(u
             .get(keys.output_details)

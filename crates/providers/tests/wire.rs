@@ -52,6 +52,7 @@ fn prompt() -> Prompt {
         }],
         output_schema: None,
         parallel_tool_calls: false,
+        cyber_access_program: None,
     }
 }
 

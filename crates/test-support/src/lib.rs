@@ -8,9 +8,11 @@ mod http;
 mod invariants;
 mod render;
 mod script;
+mod script_file;
 mod server;
 
 pub use invariants::check_call_pairs;
 pub use render::Wire;
 pub use script::{Ev, Reply, Scenario, Step};
+pub use script_file::parse_script;
 pub use server::{MockServer, RecordedRequest};

@@ -101,6 +101,11 @@ impl MockServer {
         Self::start_with(Responder::Script(steps.into()), 0)
     }
 
+    /// Serves `steps` in order on `port` (0: any free port).
+    pub fn start_on(steps: Vec<Step>, port: u16) -> std::io::Result<MockServer> {
+        Self::start_with(Responder::Script(steps.into()), port)
+    }
+
     /// Answers every request according to `scenario`, with no script to run out of.
     pub fn start_scenario(scenario: Scenario, port: u16) -> std::io::Result<MockServer> {
         Self::start_with(Responder::Auto(scenario), port)

@@ -1,7 +1,6 @@
 //! `codex exec`: one task, no interactive UI.
 
 mod human;
-mod jsonl;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -14,8 +13,8 @@ use serde_json::Value;
 
 use crate::args::{ColorArg, ExecArgs, ExecCommand, SharedOptions};
 use crate::setup::{Extra, load_config, merge};
+use codex_thread_events::{MapperOptions, ThreadEventMapper};
 use human::HumanOutput;
-use jsonl::JsonlMapper;
 
 /// Exit status for a run stopped by Ctrl-C (128 + SIGINT).
 const EXIT_INTERRUPTED: i32 = 130;
@@ -46,12 +45,38 @@ pub fn run(root: &SharedOptions, args: ExecArgs) -> i32 {
 struct Prepared {
     config: Config,
     prompt: String,
+    images: Vec<PathBuf>,
     schema: Option<Value>,
     /// The rollout to continue (`codex exec resume`).
     resume: Option<PathBuf>,
 }
 
+/// Which recorded session `exec resume` continues.
+enum ResumeTarget {
+    Id(String),
+    Last { all: bool },
+}
+
 fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
+    let (target, prompt_arg) = match &args.command {
+        Some(ExecCommand::Resume(r)) => {
+            let (id, prompt) = match (&r.session_id, &r.prompt, r.last) {
+                // `resume --last "prompt"`: the one positional is the prompt.
+                (Some(p), None, true) => (None, Some(p.clone())),
+                (id, prompt, _) => (id.clone(), prompt.clone()),
+            };
+            let target = match id {
+                Some(id) => Some(ResumeTarget::Id(id)),
+                None if r.last => Some(ResumeTarget::Last { all: r.all }),
+                None => None,
+            };
+            (Some(target), prompt.or_else(|| args.prompt.clone()))
+        }
+        None => (None, args.prompt.clone()),
+    };
+    // The prompt is read before anything that can fail, so a client writing it on stdin gets
+    // the error message rather than a broken pipe.
+    let prompt = read_prompt(prompt_arg.as_deref())?;
     let options = merge(root, &args.shared);
     let loaded = load_config(
         &options,
@@ -66,6 +91,11 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
     let mut config = loaded.config;
     // Sandboxed commands are started through this executable, re-run as the helper.
     config.sandbox_exe = std::env::current_exe().ok();
+    config.session_source = "exec".into();
+    config.thread_source = match target {
+        Some(_) => None,
+        None => args.thread_source.clone(),
+    };
     if !args.skip_git_repo_check && !trusted_dir(&config) {
         return Err(
             "Not inside a trusted directory and --skip-git-repo-check was not specified.".into(),
@@ -75,44 +105,41 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
         Some(path) => Some(read_schema(path)?),
         None => None,
     };
-    let (resume, prompt_arg) = match &args.command {
-        Some(ExecCommand::Resume(r)) => {
-            let (id, prompt) = match (&r.session_id, &r.prompt, r.last) {
-                // `resume --last "prompt"`: the one positional is the prompt.
-                (Some(p), None, true) => (None, Some(p.clone())),
-                (id, prompt, _) => (id.clone(), prompt.clone()),
-            };
-            let path = match id {
-                Some(id) => codex_core::find_session(&config.codex_home, &id).ok_or_else(|| {
-                    format!(
-                        "no recorded session `{id}` under {}; `codex sessions list --all` shows them",
-                        config.codex_home.join("sessions").display()
-                    )
-                })?,
-                None if r.last => {
-                    let cwd = (!r.all).then_some(config.cwd.as_path());
-                    codex_core::list_sessions(&config.codex_home, cwd)
-                        .into_iter()
-                        .next()
-                        .map(|s| s.path)
-                        .ok_or_else(|| {
-                            "no recorded session to resume here (use --all for every directory)"
-                                .to_string()
-                        })?
-                }
-                None => return Err("resume needs a SESSION_ID or --last".into()),
-            };
-            (Some(path), prompt.or_else(|| args.prompt.clone()))
+    for image in &args.images {
+        codex_core::local_image_url(image)?;
+    }
+    let resume = match target {
+        None => None,
+        Some(None) => return Err("resume needs a SESSION_ID or --last".into()),
+        Some(Some(ResumeTarget::Id(id))) => Some(
+            codex_core::find_session(&config.codex_home, &id).ok_or_else(|| {
+                format!(
+                    "no recorded session `{id}` under {}; `codex sessions list --all` shows them",
+                    config.codex_home.join("sessions").display()
+                )
+            })?,
+        ),
+        Some(Some(ResumeTarget::Last { all })) => {
+            let cwd = (!all).then_some(config.cwd.as_path());
+            let last = codex_core::list_sessions(&config.codex_home, cwd)
+                .into_iter()
+                .next()
+                .map(|s| s.path)
+                .ok_or("no recorded session to resume here (use --all for every directory)")?;
+            Some(last)
         }
-        None => (None, args.prompt.clone()),
     };
-    let prompt = read_prompt(prompt_arg.as_deref())?;
     Ok(Prepared {
         config,
         prompt,
+        images: args.images.iter().map(|p| absolute(p)).collect(),
         schema,
         resume,
     })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Inside a Git work tree, or in a project marked trusted.
@@ -181,6 +208,7 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
     let Prepared {
         config,
         prompt,
+        images,
         schema,
         resume,
     } = prepared;
@@ -190,7 +218,9 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
         ColorArg::Auto => std::io::stderr().is_terminal() && config.env_var("NO_COLOR").is_none(),
     };
     let mut human = (!args.json).then(|| HumanOutput::new(color, !config.hide_agent_reasoning));
-    let mut mapper = JsonlMapper::default();
+    let mut mapper = ThreadEventMapper::new(MapperOptions {
+        include_cost: args.include_cost || config.json_estimated_cost,
+    });
     let mut stdout = std::io::stdout().lock();
     let spawned = match resume {
         Some(path) => Codex::resume(config, path),
@@ -203,12 +233,18 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
             return 1;
         }
     };
+    let mut items: Vec<UserInput> = images
+        .into_iter()
+        .map(|path| UserInput::LocalImage { path })
+        .collect();
+    items.push(UserInput::Text {
+        text: prompt.clone(),
+    });
     let submitted = codex
         .submit(Op::UserTurn {
-            items: vec![UserInput::Text {
-                text: prompt.clone(),
-            }],
+            items,
             final_output_json_schema: schema,
+            cyber_access_program: args.cyber_access_program.map(|p| p.as_str().to_string()),
         })
         .await;
     if let Err(e) = submitted {
@@ -221,10 +257,13 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
     let mut error: Option<String> = None;
     let mut prompt_shown = false;
     let mut interrupt_sent = false;
+    // One listener for the whole run: a Ctrl-C arriving between two events is kept, not lost
+    // with a listener made afresh for each wait.
+    let mut interrupts = interrupt_listener();
     let outcome = loop {
         let event = tokio::select! {
             event = codex.next_event() => event,
-            _ = tokio::signal::ctrl_c(), if !interrupt_sent => {
+            _ = next_interrupt(&mut interrupts), if !interrupt_sent => {
                 interrupt_sent = true;
                 let _ = codex.submit(Op::Interrupt).await;
                 continue;
@@ -240,8 +279,10 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
                 prompt_shown = true;
             }
         } else {
-            for line in mapper.map(&event.msg) {
-                let _ = writeln!(stdout, "{line}");
+            for thread_event in mapper.map(&event.msg) {
+                if let Ok(line) = serde_json::to_string(&thread_event) {
+                    let _ = writeln!(stdout, "{line}");
+                }
             }
             let _ = stdout.flush();
             if let EventMsg::Warning { message } = &event.msg {
@@ -321,6 +362,34 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
     }
 }
 
+#[cfg(unix)]
+type Interrupts = Option<tokio::signal::unix::Signal>;
+#[cfg(not(unix))]
+type Interrupts = ();
+
+#[cfg(unix)]
+fn interrupt_listener() -> Interrupts {
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+}
+
+#[cfg(not(unix))]
+fn interrupt_listener() -> Interrupts {}
+
+#[cfg(unix)]
+async fn next_interrupt(interrupts: &mut Interrupts) {
+    match interrupts {
+        Some(signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(not(unix))]
+async fn next_interrupt(_: &mut Interrupts) {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 async fn shutdown(codex: &mut Codex) {
     if codex.submit(Op::Shutdown).await.is_err() {
         return;
@@ -359,35 +428,11 @@ fn usage_line(u: &TokenUsage) -> String {
     line
 }
 
-/// Joins argv the way a shell would need it typed.
-pub(crate) fn shell_join(argv: &[String]) -> String {
-    argv.iter()
-        .map(|a| {
-            let plain = !a.is_empty()
-                && a.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-            if plain {
-                a.clone()
-            } else {
-                format!("'{}'", a.replace('\'', r"'\''"))
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub(crate) use codex_thread_events::shell_join;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shell_join_quotes_what_needs_it() {
-        let argv: Vec<String> = ["bash", "-lc", "echo 'hi' && ls"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(shell_join(&argv), r"bash -lc 'echo '\''hi'\'' && ls'");
-    }
 
     #[test]
     fn usage_line_mentions_cached_and_reasoning() {
@@ -395,6 +440,7 @@ mod tests {
             input_tokens: 10,
             cached_input_tokens: 4,
             output_tokens: 3,
+            cache_write_input_tokens: 0,
             reasoning_output_tokens: 1,
             total_tokens: 13,
         };

@@ -26,6 +26,9 @@ pub struct SessionMeta {
     pub cli_version: String,
     /// What started it: `exec`, `cli`, `mcp`, `sdk`, …
     pub source: String,
+    /// Who created the thread, as the caller classified it (`--thread-source`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_source: Option<String>,
     pub model_provider: String,
 }
 
@@ -37,6 +40,8 @@ pub struct TurnContextLine {
     pub model: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effort: Option<ReasoningEffort>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cyber_access_program: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

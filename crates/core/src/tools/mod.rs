@@ -4,10 +4,12 @@ mod approval;
 mod patch;
 mod plan;
 mod shell;
+mod view_image;
 
 use std::sync::Arc;
 
 use codex_config::{Config, WireApi};
+use codex_protocol::FunctionOutput;
 use codex_providers::ToolSpec;
 use tokio_util::sync::CancellationToken;
 
@@ -36,7 +38,11 @@ pub(crate) fn tool_specs(config: &Config) -> Vec<ToolSpec> {
     } else {
         patch::function_spec()
     };
-    vec![shell::spec(), plan::spec(), apply_patch]
+    let mut specs = vec![shell::spec(), plan::spec(), apply_patch];
+    if config.feature_enabled("view_image_tool") {
+        specs.push(view_image::spec());
+    }
+    specs
 }
 
 /// Answers one function call; the returned text is the call's output for the model.
@@ -45,13 +51,18 @@ pub(crate) async fn dispatch(
     name: &str,
     call_id: &str,
     arguments: &str,
-) -> String {
+) -> FunctionOutput {
     match name {
-        "shell" | "container.exec" => shell::handle_shell(ctx, call_id, arguments).await,
-        "shell_command" => shell::handle_shell_command(ctx, call_id, arguments).await,
-        "update_plan" => plan::handle(ctx, arguments),
-        "apply_patch" => patch::handle_function(ctx, call_id, arguments).await,
-        other => format!("unsupported call: {other}"),
+        "shell" | "container.exec" => shell::handle_shell(ctx, call_id, arguments).await.into(),
+        "shell_command" => shell::handle_shell_command(ctx, call_id, arguments)
+            .await
+            .into(),
+        "update_plan" => plan::handle(ctx, arguments).into(),
+        "apply_patch" => patch::handle_function(ctx, call_id, arguments).await.into(),
+        "view_image" if ctx.shared.config.feature_enabled("view_image_tool") => {
+            view_image::handle(ctx, arguments)
+        }
+        other => format!("unsupported call: {other}").into(),
     }
 }
 

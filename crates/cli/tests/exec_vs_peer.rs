@@ -1,0 +1,191 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! `codex exec --json` side by side with the Codex CLI from npm (`CODEX_PEER_BIN`, installed by
+//! `scripts/test`): the same scripted model answers both, and the events must agree field for
+//! field and in the same order — `@openai/codex-sdk` users compare them with strict equality.
+//!
+//! What legitimately differs is normalised away: thread ids, the command line of a shell call
+//! (the peer runs `/bin/bash -lc` through its `exec_command` tool, we `bash -lc` through
+//! `shell`), and notices each agent adds about its own setup (the peer's "model metadata not
+//! found", our sandbox notes).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use codex_test_support::{Ev, MockServer, Reply, Step};
+use common::*;
+use serde_json::Value;
+
+fn peer_bin() -> PathBuf {
+    let path = match std::env::var_os("CODEX_PEER_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.cache/bench/openai-codex-0.169.0/node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex"),
+    };
+    assert!(
+        path.is_file(),
+        "the Codex CLI binary is not at {}: run scripts/test (it installs @openai/codex into \
+         .cache/bench) or set CODEX_PEER_BIN",
+        path.display()
+    );
+    path
+}
+
+/// Runs one agent on `steps`; returns its stdout lines as they were printed.
+fn run_agent(binary: &PathBuf, steps: Vec<Step>, extra: &[&str]) -> (Vec<String>, i32) {
+    let server = MockServer::start(steps).unwrap();
+    let sb = Sandbox::new();
+    sb.write_config(&format!(
+        "model = \"mock-model\"\nmodel_provider = \"mock\"\n\
+         [model_providers.mock]\nname = \"mock\"\nbase_url = \"{}\"\nwire_api = \"responses\"\n\
+         env_key = \"MOCK_API_KEY\"\nstream_max_retries = 1\nrequest_max_retries = 0\n",
+        server.url()
+    ));
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", sb.home.path())
+        .env("CODEX_HOME", sb.home.path())
+        .env("MOCK_API_KEY", "dummy")
+        .current_dir(sb.work.path())
+        .args(["exec", "--json", "--skip-git-repo-check"])
+        .args(["--dangerously-bypass-approvals-and-sandbox"])
+        .args(extra)
+        .arg("do the thing");
+    let out = run(&mut cmd);
+    let lines = stdout(&out).lines().map(String::from).collect();
+    (lines, out.status.code().unwrap_or(-1))
+}
+
+/// Events with the differences that do not matter taken out. The lines stay as printed (key
+/// order included); values are replaced in the text.
+fn normalise(lines: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    for line in lines {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let is_setup_notice = v["type"] == "item.completed"
+            && v["item"]["type"] == "error"
+            && out.iter().all(|l| !l.starts_with(r#"{"type":"item"#));
+        if is_setup_notice {
+            continue;
+        }
+        let mut text = line.clone();
+        let mut swap = |from: &str, to: &str| {
+            let (from, to) = (
+                serde_json::to_string(from).unwrap(),
+                serde_json::to_string(to).unwrap(),
+            );
+            text = text.replace(&from, &to);
+        };
+        if let Some(id) = v["thread_id"].as_str() {
+            swap(id, "THREAD");
+        }
+        if let Some(id) = v["item"]["id"].as_str() {
+            let n = match ids.iter().position(|x| x == id) {
+                Some(n) => n,
+                None => {
+                    ids.push(id.to_string());
+                    ids.len() - 1
+                }
+            };
+            swap(id, &format!("ID{n}"));
+        }
+        if let Some(cmd) = v["item"]["command"].as_str() {
+            swap(cmd, cmd.trim_start_matches("/bin/"));
+        }
+        // Only the part of a message clients match on: the wording up to the cause.
+        for m in [v["message"].as_str(), v["error"]["message"].as_str()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some((head, _)) = m.split_once(':') {
+                swap(m, head);
+            }
+        }
+        out.push(text);
+    }
+    out
+}
+
+fn usage(input: u64, cached: u64, output: u64, reasoning: u64) -> Ev {
+    Ev::Usage {
+        input,
+        cached,
+        output,
+        reasoning,
+    }
+}
+
+fn compare(name: &str, steps: Vec<Step>, extra: &[&str]) {
+    let (peer, peer_code) = run_agent(&peer_bin(), steps.clone(), extra);
+    let (ours, our_code) = run_agent(&PathBuf::from(env!("CARGO_BIN_EXE_codex")), steps, extra);
+    let (peer_n, ours_n) = (normalise(&peer), normalise(&ours));
+    assert!(
+        peer_n.len() >= 3,
+        "{name}: the peer printed too little to compare: {peer:?}"
+    );
+    eprintln!("{name}:\n{}", ours_n.join("\n"));
+    assert_eq!(
+        peer_n,
+        ours_n,
+        "{name}: events differ\n--- peer ---\n{}\n--- ours ---\n{}",
+        peer.join("\n"),
+        ours.join("\n")
+    );
+    assert_eq!(peer_code, our_code, "{name}: exit codes differ");
+}
+
+#[test]
+fn a_plain_answer() {
+    compare(
+        "plain",
+        vec![Step::stream(vec![
+            Ev::Text("Hello there".into()),
+            usage(100, 40, 10, 5),
+        ])],
+        &[],
+    );
+}
+
+#[test]
+fn a_shell_round() {
+    compare(
+        "shell",
+        vec![
+            Step::stream(vec![
+                Ev::ShellCall {
+                    call_id: "c1".into(),
+                    command: "echo hi; exit 3".into(),
+                },
+                usage(10, 0, 1, 0),
+            ]),
+            Step::stream(vec![Ev::Text("it failed".into()), usage(20, 5, 2, 1)]),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn reasoning_then_an_answer() {
+    compare(
+        "reasoning",
+        vec![Step::stream(vec![
+            Ev::Reasoning("Thinking it through".into()),
+            Ev::Text("Answer".into()),
+            usage(7, 0, 3, 2),
+        ])],
+        &[],
+    );
+}
+
+#[test]
+fn a_stream_that_keeps_breaking() {
+    let broken = || {
+        Step::reply(Reply::Disconnect {
+            events: vec![Ev::Reasoning("partial".into())],
+            after: 0,
+        })
+    };
+    compare("disconnect", vec![broken(), broken(), broken()], &[]);
+}

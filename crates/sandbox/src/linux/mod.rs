@@ -97,6 +97,8 @@ fn parse(args: &[String]) -> Result<Request, HelperError> {
 /// Confines this process and execs the command; returns only on failure.
 pub fn run_helper(args: &[String]) -> Result<Infallible, HelperError> {
     let request = parse(args)?;
+    // The helper stays dumpable, unlike the agent: it holds only the filtered environment, and
+    // unprivileged it must write its own /proc/self/uid_map, which non-dumpable would forbid.
     // Die with the parent: nothing the agent started may outlive it.
     // SAFETY: prctl with plain integer arguments.
     unsafe {

@@ -4,6 +4,7 @@
 mod args;
 mod config_cmd;
 mod exec;
+mod hardening;
 mod logging;
 mod sandbox_cmd;
 mod sessions_cmd;
@@ -31,6 +32,7 @@ fn main() {
         let args: Vec<String> = argv.map(|a| a.to_string_lossy().into_owned()).collect();
         std::process::exit(sandbox_cmd::helper_main(&args));
     }
+    hardening::harden();
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Exec(args)) => exec::run(&cli.shared, args),

@@ -2,10 +2,11 @@
 //!
 //! Linux: the `codex` binary re-executed as `codex-linux-sandbox` confines itself — private
 //! mount and PID namespaces where they can be made (everything read-only except the writable
-//! roots, `.git` and `.codex` inside them read-only again, no process outliving the command),
-//! `no_new_privs`, Landlock at the best ABI the kernel offers, and a seccomp filter — then execs
-//! the command. macOS: a Seatbelt policy for `/usr/bin/sandbox-exec`. The engine never confines
-//! itself; it only builds the command line that does.
+//! roots, `.git` and `.codex` inside them read-only again, a `/proc` of its own, no process
+//! outliving the command), the capabilities that reach other processes dropped, `no_new_privs`,
+//! Landlock at the best ABI the kernel offers, and a seccomp filter — then execs the command.
+//! macOS: a Seatbelt policy for `/usr/bin/sandbox-exec`. The engine never confines itself; it
+//! only builds the command line that does.
 
 mod probe;
 mod roots;

@@ -1,6 +1,7 @@
 //! The Linux helper: `codex-linux-sandbox --sandbox-policy-cwd DIR --sandbox-policy JSON
 //! [--no-namespaces] -- COMMAND…` confines itself, then execs the command.
 
+mod caps;
 mod landlock_rules;
 mod namespaces;
 mod seccomp;
@@ -96,6 +97,8 @@ fn parse(args: &[String]) -> Result<Request, HelperError> {
 /// Confines this process and execs the command; returns only on failure.
 pub fn run_helper(args: &[String]) -> Result<Infallible, HelperError> {
     let request = parse(args)?;
+    // The helper stays dumpable, unlike the agent: it holds only the filtered environment, and
+    // unprivileged it must write its own /proc/self/uid_map, which non-dumpable would forbid.
     // Die with the parent: nothing the agent started may outlive it.
     // SAFETY: prctl with plain integer arguments.
     unsafe {
@@ -129,6 +132,7 @@ fn confine(request: &Request) -> Result<(), HelperError> {
     if isolated {
         namespaces::read_only_except(&roots).map_err(|e| confine_err("mounts", e))?;
     }
+    caps::drop_dangerous().map_err(|e| confine_err("capabilities", e))?;
     // SAFETY: prctl with plain integer arguments.
     if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
         return Err(confine_err("no_new_privs", std::io::Error::last_os_error()));

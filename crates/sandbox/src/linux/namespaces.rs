@@ -1,5 +1,6 @@
 //! Private mount and PID namespaces: the filesystem read-only except the writable roots (and
-//! their `.git`/`.codex` read-only again), and every process of the command gone when it ends.
+//! their `.git`/`.codex` read-only again), a `/proc` showing only the command's processes, and
+//! every process of the command gone when it ends.
 
 use std::ffi::CString;
 use std::io::{Error, Result};
@@ -121,7 +122,33 @@ fn set_read_only(path: &Path, read_only: bool) -> Result<()> {
     }
 }
 
-/// Makes every mount read-only except the writable roots, whose `.git`/`.codex` stay read-only.
+/// A procfs of the command's own PID namespace over `/proc`: the host's shows every process,
+/// and with it the agent's PID, command line and — to root — its environment. Must run in the
+/// child (procfs takes the PID namespace of the process that mounts it) after the mounts were
+/// made private (or it would replace the host's `/proc`). Fails where a fully visible procfs is
+/// required and missing (unprivileged, in containers that mask parts of `/proc`); the host's
+/// `/proc` then stays, with Landlock, the dropped capabilities and the non-dumpable agent
+/// keeping other processes' environment and memory out of reach.
+fn mount_proc() -> Result<()> {
+    // SAFETY: valid NUL-terminated strings; no data.
+    let r = unsafe {
+        libc::mount(
+            c"proc".as_ptr(),
+            c"/proc".as_ptr(),
+            c"proc".as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            std::ptr::null(),
+        )
+    };
+    if r != 0 {
+        Err(Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Makes every mount read-only except the writable roots, whose `.git`/`.codex` stay read-only,
+/// with the command's own `/proc` where it can be mounted.
 pub fn read_only_except(roots: &[WritableRoot]) -> Result<()> {
     let root = c_path(Path::new("/"))?;
     // Changes below must not reach the rest of the system.
@@ -138,6 +165,7 @@ pub fn read_only_except(roots: &[WritableRoot]) -> Result<()> {
     if r != 0 {
         return Err(Error::last_os_error());
     }
+    let own_proc = mount_proc().is_ok();
     for w in roots {
         bind_to_itself(&w.root)?;
         for sub in &w.read_only_subpaths {
@@ -152,6 +180,10 @@ pub fn read_only_except(roots: &[WritableRoot]) -> Result<()> {
     }
     for sub in roots.iter().flat_map(|w| &w.read_only_subpaths) {
         set_read_only(sub, true)?;
+    }
+    if own_proc {
+        // Even when a root contains it: /proc/sys and friends are the kernel's settings.
+        set_read_only(Path::new("/proc"), true)?;
     }
     // The working directory still points into the old mounts; look it up again through the
     // new ones.

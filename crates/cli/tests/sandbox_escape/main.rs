@@ -2,7 +2,9 @@
 //! The sandbox on the real kernel: attempts to get out, each of which must fail and leave no
 //! trace, and the things that must keep working inside.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod proc;
 
 use std::io::Read;
 use std::net::{TcpListener, UdpSocket};

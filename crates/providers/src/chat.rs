@@ -137,17 +137,17 @@ pub struct ChatParser {
 
 impl ChatParser {
     pub fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
-        let data = ev.data.trim();
+        let mut data = ev.data;
+        data.truncate(data.trim_end().len());
+        data.drain(..data.len() - data.trim_start().len());
         if data == "[DONE]" {
             return self.complete();
         }
+        // Taken first: the parser consumes the text.
+        let start: String = data.chars().take(200).collect();
         let mut chunk: Value = crate::json::parse(data).map_err(|e| {
-            ApiError::Stream(format!(
-                "malformed chunk from the model ({e}): {}",
-                data.chars().take(200).collect::<String>()
-            ))
+            ApiError::Stream(format!("malformed chunk from the model ({e}): {start}"))
         })?;
-        drop(ev);
         if let Some(error) = chunk.get("error") {
             let message = error
                 .get("message")

@@ -1,8 +1,9 @@
 //! JSON parsing for event data that may hold one very long string.
 //!
 //! `serde_json` unescapes a string into a scratch buffer and then copies it out, so a string of
-//! n bytes costs the input plus 2n while it is parsed. This parser unescapes straight into the
-//! final `String` (the input plus n) in one pass. It yields the same [`Value`] as
+//! n bytes costs the input plus 2n while it is parsed. This parser owns its input and unescapes
+//! each string where it lies; a string that makes up most of the input then takes the input's
+//! buffer over, so a long text costs about its own size once. It yields the same [`Value`] as
 //! `serde_json::from_str` and refuses the same documents; numbers are read by `serde_json`.
 
 use serde::de::Error as _;
@@ -12,11 +13,15 @@ use serde_json::{Map, Value};
 const MAX_DEPTH: usize = 127;
 
 /// Parses a JSON document into the same [`Value`] as `serde_json::from_str`.
-pub fn parse(text: &str) -> Result<Value, serde_json::Error> {
-    let mut p = Parser { text, pos: 0 };
+pub fn parse(text: String) -> Result<Value, serde_json::Error> {
+    let mut p = Parser {
+        buf: text.into_bytes(),
+        pos: 0,
+        dropped: 0,
+    };
     let value = p.value(0)?;
     p.skip_whitespace();
-    if p.pos < text.len() {
+    if p.pos < p.buf.len() {
         return Err(p.error("trailing characters"));
     }
     Ok(value)
@@ -60,18 +65,21 @@ fn plain_run(bytes: &[u8]) -> Option<usize> {
         .map(|at| start + at)
 }
 
-struct Parser<'a> {
-    text: &'a str,
+struct Parser {
+    /// The input from `pos` on; before it, strings already read have been unescaped in place.
+    buf: Vec<u8>,
     pos: usize,
+    /// Input bytes given away with a string that took the buffer over (for error positions).
+    dropped: usize,
 }
 
-impl Parser<'_> {
+impl Parser {
     fn error(&self, what: &str) -> serde_json::Error {
-        serde_json::Error::custom(format!("{what} at byte {}", self.pos))
+        serde_json::Error::custom(format!("{what} at byte {}", self.dropped + self.pos))
     }
 
     fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.pos).copied()
+        self.buf.get(self.pos).copied()
     }
 
     fn skip_whitespace(&mut self) {
@@ -108,9 +116,12 @@ impl Parser<'_> {
                 ) {
                     self.pos += 1;
                 }
-                match serde_json::from_str::<serde_json::Number>(&self.text[start..self.pos]) {
+                let number = std::str::from_utf8(&self.buf[start..self.pos])
+                    .map_err(serde_json::Error::custom)
+                    .and_then(serde_json::from_str::<serde_json::Number>);
+                match number {
                     Ok(n) => Ok(Value::Number(n)),
-                    Err(e) => Err(serde_json::Error::custom(format!("{e} at byte {start}"))),
+                    Err(e) => Err(self.error(&e.to_string())),
                 }
             }
             Some(_) => Err(self.error("expected a value")),
@@ -119,7 +130,7 @@ impl Parser<'_> {
     }
 
     fn literal(&mut self, word: &str, value: Value) -> Result<Value, serde_json::Error> {
-        if self.text[self.pos..].starts_with(word) {
+        if self.buf[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
             Ok(value)
         } else {
@@ -175,30 +186,50 @@ impl Parser<'_> {
         }
     }
 
-    /// The rest of a string whose opening quote has been read.
+    /// The rest of a string whose opening quote has been read. It is unescaped in place:
+    /// escapes are never shorter than what they stand for, so writing trails reading.
     fn string(&mut self) -> Result<String, serde_json::Error> {
-        let mut out = String::new();
+        let start = self.pos;
+        let mut end = start;
         loop {
-            let rest = &self.text.as_bytes()[self.pos..];
-            let Some(at) = plain_run(rest) else {
-                self.pos = self.text.len();
+            let Some(at) = plain_run(&self.buf[self.pos..]) else {
+                self.pos = self.buf.len();
                 return Err(self.error("EOF while parsing a string"));
             };
-            // Every stop is ASCII, so it falls on a character boundary.
-            out.push_str(&self.text[self.pos..self.pos + at]);
+            if end < self.pos {
+                self.buf.copy_within(self.pos..self.pos + at, end);
+            }
+            end += at;
             self.pos += at;
-            match rest[at] {
+            match self.buf[self.pos] {
                 b'"' => {
                     self.pos += 1;
-                    return Ok(out);
+                    break;
                 }
                 b'\\' => {
                     self.pos += 1;
-                    out.push(self.escape()?);
+                    let ch = self.escape()?;
+                    let len = ch.len_utf8();
+                    ch.encode_utf8(&mut self.buf[end..end + len]);
+                    end += len;
                 }
                 _ => return Err(self.error("control character while parsing a string")),
             }
         }
+        let bytes = if 2 * (end - start) >= self.buf.len() {
+            // At least half of what is left, so copying the rest is the smaller copy.
+            let rest = self.buf[self.pos..].to_vec();
+            let mut bytes = std::mem::replace(&mut self.buf, rest);
+            self.dropped += self.pos;
+            self.pos = 0;
+            bytes.truncate(end);
+            bytes.drain(..start);
+            bytes
+        } else {
+            self.buf[start..end].to_vec()
+        };
+        // The input was UTF-8 and escapes were written as UTF-8, so this does not fail.
+        String::from_utf8(bytes).map_err(|_| self.error("invalid UTF-8 in a string"))
     }
 
     /// The character of an escape whose backslash has been read. Surrogate escapes must pair
@@ -219,7 +250,7 @@ impl Parser<'_> {
                 let unit = self.hex4()?;
                 let code = match unit {
                     0xD800..=0xDBFF => {
-                        if !self.text[self.pos..].starts_with("\\u") {
+                        if !self.buf[self.pos..].starts_with(b"\\u") {
                             return Err(self.error("unexpected end of hex escape"));
                         }
                         self.pos += 2;
@@ -241,12 +272,15 @@ impl Parser<'_> {
     }
 
     fn hex4(&mut self) -> Result<u16, serde_json::Error> {
-        let digits = self
-            .text
-            .get(self.pos..self.pos + 4)
-            .filter(|d| d.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(|| self.error("invalid hex escape"))?;
-        let unit = u16::from_str_radix(digits, 16).map_err(|_| self.error("invalid hex escape"))?;
+        let digits = self.buf.get(self.pos..self.pos + 4).unwrap_or_default();
+        let mut unit = 0u16;
+        for &d in digits {
+            let value = (d as char).to_digit(16);
+            unit = (unit << 4) | value.ok_or_else(|| self.error("invalid hex escape"))? as u16;
+        }
+        if digits.len() < 4 {
+            return Err(self.error("invalid hex escape"));
+        }
         self.pos += 4;
         Ok(unit)
     }
@@ -257,7 +291,7 @@ mod tests {
     use super::*;
 
     fn same_as_serde(text: &str) {
-        let ours = parse(text);
+        let ours = parse(text.to_owned());
         let theirs = serde_json::from_str::<Value>(text);
         match (&ours, &theirs) {
             (Ok(a), Ok(b)) => assert_eq!(a, b, "{text:?}"),
@@ -316,11 +350,36 @@ mod tests {
             let text: String = (0..n).map(|_| pieces[rng.usize(..pieces.len())]).collect();
             for doc in [text.clone(), format!("{{\"a\":[\"{text}\"]}}")] {
                 same_as_serde(&doc);
-                valid += usize::from(parse(&doc).is_ok());
+                valid += usize::from(parse(doc).is_ok());
             }
         }
         // The comparison means little unless many documents are valid.
         assert!(valid > 2_000, "{valid}");
+    }
+
+    #[test]
+    fn long_strings_take_the_buffer_and_the_rest_still_parses() {
+        let long = "line \"one\"\\ caf\u{e9}\t\u{1f600}\n".repeat(2_000);
+        let escaped = serde_json::to_string(&long).unwrap();
+        for doc in [
+            format!(r#"{{"a":{escaped},"b":[1,"x\n"],"c":{{"d":"\u00e9"}}}}"#),
+            format!(
+                r#"[{escaped},{escaped},"{}",{escaped}]"#,
+                "y".repeat(50_000)
+            ),
+            format!(r#"{{{escaped}:{escaped}}}"#),
+            format!("  {escaped}  "),
+            format!(r#"{{"a":{escaped},"b":nul}}"#),
+            format!(r#"{{"a":{escaped},"b":"\ud800"}}"#),
+            format!(r#"{{"a":{escaped}"#),
+            format!(r#"{{"a":{escaped}}} x"#),
+        ] {
+            same_as_serde(&doc);
+        }
+        let Value::Object(map) = parse(format!(r#"{{"t":{escaped}}}"#)).unwrap() else {
+            panic!("not an object");
+        };
+        assert!(map["t"] == long);
     }
 
     #[test]
@@ -339,12 +398,12 @@ mod tests {
     #[test]
     fn deep_nesting_is_refused_without_overflowing() {
         let text = "[".repeat(100_000);
-        assert!(parse(&text).is_err());
+        assert!(parse(text).is_err());
         for depth in [100, 126, 127, 128, 129] {
             same_as_serde(&format!("{}1{}", "[".repeat(depth), "]".repeat(depth)));
             let object = format!("{}1{}", "{\"a\":".repeat(depth), "}".repeat(depth));
             same_as_serde(&object);
-            assert_eq!(parse(&object).is_ok(), depth < 128);
+            assert_eq!(parse(object).is_ok(), depth < 128);
         }
     }
 }

@@ -86,12 +86,13 @@ pub struct ResponsesParser {
     completed: bool,
 }
 
-fn parse_json(event: &str, data: &str) -> Result<Value, ApiError> {
+fn parse_json(event: &str, data: String) -> Result<Value, ApiError> {
+    // Taken first: the parser consumes the text.
+    let start: String = data.chars().take(200).collect();
     crate::json::parse(data).map_err(|e| {
         ApiError::Stream(format!(
-            "malformed `{}` event from the model ({e}): {}",
+            "malformed `{}` event from the model ({e}): {start}",
             if event.is_empty() { "message" } else { event },
-            data.chars().take(200).collect::<String>()
         ))
     })
 }
@@ -106,9 +107,8 @@ fn take_text(data: &mut Value, key: &str) -> String {
 
 impl ResponsesParser {
     pub fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
-        let SseEvent { event, data: text } = ev;
-        let mut data = parse_json(&event, &text)?;
-        drop(text);
+        let SseEvent { event, data } = ev;
+        let mut data = parse_json(&event, data)?;
         let kind = data
             .get("type")
             .and_then(Value::as_str)

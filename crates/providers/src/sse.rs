@@ -125,13 +125,12 @@ fn parse_block(mut block: Vec<u8>) -> Option<SseEvent> {
         let rest = &block[pos..];
         let len = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
         let line = &rest[..len];
-        let next = pos
-            + len
-            + if rest[len..].starts_with(b"\r\n") {
-                2
-            } else {
-                1
-            };
+        let ending = if rest[len..].starts_with(b"\r\n") {
+            2
+        } else {
+            1
+        };
+        let next = pos + len + ending;
         if !line.is_empty() && line[0] != b':' {
             let (field, value) = match memchr::memchr(b':', line) {
                 Some(colon) => {

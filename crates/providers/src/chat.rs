@@ -179,15 +179,16 @@ pub struct ChatParser {
 
 impl ChatParser {
     pub fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
-        let data = ev.data.trim();
+        let mut data = ev.data;
+        data.truncate(data.trim_end().len());
+        data.drain(..data.len() - data.trim_start().len());
         if data == "[DONE]" {
             return self.complete();
         }
-        let chunk: Value = serde_json::from_str(data).map_err(|e| {
-            ApiError::Stream(format!(
-                "malformed chunk from the model ({e}): {}",
-                data.chars().take(200).collect::<String>()
-            ))
+        // Taken first: the parser consumes the text.
+        let start: String = data.chars().take(200).collect();
+        let mut chunk: Value = crate::json::parse(data).map_err(|e| {
+            ApiError::Stream(format!("malformed chunk from the model ({e}): {start}"))
         })?;
         if let Some(error) = chunk.get("error") {
             let message = error
@@ -209,27 +210,26 @@ impl ChatParser {
             self.usage = Some(parse_usage(usage));
         }
         for choice in chunk
-            .get("choices")
-            .and_then(Value::as_array)
+            .get_mut("choices")
+            .and_then(Value::as_array_mut)
             .into_iter()
             .flatten()
         {
-            let delta = choice.get("delta").unwrap_or(&Value::Null);
-            if let Some(text) = delta.get("content").and_then(Value::as_str)
-                && !text.is_empty()
-            {
-                self.text.push_str(text);
-                events.push(ResponseEvent::OutputTextDelta(text.to_string()));
+            let mut no_delta = Value::Null;
+            let delta = choice.get_mut("delta").unwrap_or(&mut no_delta);
+            // Deltas are moved into their events; only the assembled text is a copy.
+            if let Some(text) = take_string(delta, "content") {
+                self.text.push_str(&text);
+                events.push(ResponseEvent::OutputTextDelta(text));
             }
-            let reasoning = delta
-                .get("reasoning_content")
-                .or_else(|| delta.get("reasoning"))
-                .and_then(Value::as_str);
-            if let Some(text) = reasoning
-                && !text.is_empty()
-            {
-                self.reasoning.push_str(text);
-                events.push(ResponseEvent::ReasoningContentDelta(text.to_string()));
+            let reasoning = if delta.get("reasoning_content").is_some() {
+                "reasoning_content"
+            } else {
+                "reasoning"
+            };
+            if let Some(text) = take_string(delta, reasoning) {
+                self.reasoning.push_str(&text);
+                events.push(ResponseEvent::ReasoningContentDelta(text));
             }
             for call in delta
                 .get("tool_calls")
@@ -314,6 +314,14 @@ impl ChatParser {
 
     pub fn done(&self) -> bool {
         self.done
+    }
+}
+
+/// The non-empty string at `key`, moved out.
+fn take_string(value: &mut Value, key: &str) -> Option<String> {
+    match value.get_mut(key)? {
+        Value::String(s) if !s.is_empty() => Some(std::mem::take(s)),
+        _ => None,
     }
 }
 

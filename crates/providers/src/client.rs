@@ -10,12 +10,12 @@ use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use crate::chat::{self, ChatParser};
+use crate::chat;
+use crate::decode::StreamDecoder;
 use crate::error::{ApiError, RetryableError};
 use crate::prompt::{Prompt, ResponseEvent};
-use crate::responses::{self, ResponsesParser};
+use crate::responses;
 use crate::retry::{backoff, parse_retry_after};
-use crate::sse::{SseDecoder, SseEvent};
 
 /// Per-session model settings sent with every request.
 #[derive(Debug, Clone)]
@@ -243,11 +243,8 @@ impl ModelClient for HttpModelClient {
             let response = self.send_with_retries(&body).await?;
             let (tx, rx) = mpsc::channel(64);
             let idle = Duration::from_millis(self.provider.stream_idle_timeout_ms);
-            let parser = match self.provider.wire_api {
-                WireApi::Responses => Parser::Responses(ResponsesParser::default()),
-                WireApi::Chat => Parser::Chat(ChatParser::default()),
-            };
-            tokio::spawn(pump(response, parser, idle, tx));
+            let decoder = StreamDecoder::new(self.provider.wire_api);
+            tokio::spawn(pump(response, decoder, idle, tx));
             Ok(ResponseStream { rx })
         })
     }
@@ -257,63 +254,15 @@ impl ModelClient for HttpModelClient {
     }
 }
 
-enum Parser {
-    Responses(ResponsesParser),
-    Chat(ChatParser),
-}
-
-impl Parser {
-    fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
-        match self {
-            Parser::Responses(p) => p.on_event(ev),
-            Parser::Chat(p) => p.on_event(ev),
-        }
-    }
-
-    fn on_end(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
-        match self {
-            Parser::Responses(p) => p.on_end(),
-            Parser::Chat(p) => p.on_end(),
-        }
-    }
-
-    fn done(&self) -> bool {
-        match self {
-            Parser::Responses(p) => p.done(),
-            Parser::Chat(p) => p.done(),
-        }
-    }
-}
-
 /// Reads the body, decodes SSE, and forwards events until completion, an error, or the reader
 /// going away.
 async fn pump(
     response: reqwest::Response,
-    mut parser: Parser,
+    mut decoder: StreamDecoder,
     idle: Duration,
     tx: mpsc::Sender<Result<ResponseEvent, ApiError>>,
 ) {
     let mut body = response.bytes_stream();
-    let mut decoder = SseDecoder::default();
-    let send_all = |events: Result<Vec<ResponseEvent>, ApiError>| {
-        let tx = tx.clone();
-        async move {
-            match events {
-                Ok(events) => {
-                    for ev in events {
-                        if tx.send(Ok(ev)).await.is_err() {
-                            return false;
-                        }
-                    }
-                    true
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e)).await;
-                    false
-                }
-            }
-        }
-    };
     loop {
         let next = match tokio::time::timeout(idle, body.next()).await {
             Ok(next) => next,
@@ -327,24 +276,8 @@ async fn pump(
                 return;
             }
         };
-        match next {
-            Some(Ok(bytes)) => {
-                let events = match decoder.push(&bytes) {
-                    Ok(events) => events,
-                    Err(e) => {
-                        let _ = tx.send(Err(ApiError::Stream(e))).await;
-                        return;
-                    }
-                };
-                for ev in events {
-                    if !send_all(parser.on_event(ev)).await {
-                        return;
-                    }
-                    if parser.done() {
-                        return;
-                    }
-                }
-            }
+        let (events, end) = match next {
+            Some(Ok(bytes)) => (decoder.push(&bytes), false),
             Some(Err(e)) => {
                 let _ = tx
                     .send(Err(ApiError::Stream(format!(
@@ -354,17 +287,15 @@ async fn pump(
                     .await;
                 return;
             }
-            None => {
-                if let Some(ev) = decoder.finish()
-                    && !send_all(parser.on_event(ev)).await
-                {
-                    return;
-                }
-                if !parser.done() {
-                    send_all(parser.on_end()).await;
-                }
+            None => (decoder.finish(), true),
+        };
+        for ev in events {
+            if tx.send(ev).await.is_err() {
                 return;
             }
+        }
+        if end || decoder.is_done() {
+            return;
         }
     }
 }

@@ -6,7 +6,9 @@
 
 mod chat;
 mod client;
+mod decode;
 mod error;
+mod json;
 mod prompt;
 mod responses;
 mod retry;
@@ -14,6 +16,8 @@ mod sse;
 mod usage;
 
 pub use client::{HttpModelClient, ModelClient, ModelSettings, ResponseStream};
+#[doc(hidden)]
+pub use decode::StreamDecoder;
 pub use error::ApiError;
 pub use prompt::{Prompt, ResponseEvent, ToolSpec};
 pub use retry::backoff;

@@ -89,45 +89,53 @@ pub struct ResponsesParser {
     completed: bool,
 }
 
-fn parse_json(ev: &SseEvent) -> Result<Value, ApiError> {
-    serde_json::from_str(&ev.data).map_err(|e| {
+fn parse_json(event: &str, data: String) -> Result<Value, ApiError> {
+    // Taken first: the parser consumes the text.
+    let start: String = data.chars().take(200).collect();
+    crate::json::parse(data).map_err(|e| {
         ApiError::Stream(format!(
-            "malformed `{}` event from the model ({e}): {}",
-            if ev.event.is_empty() {
-                "message"
-            } else {
-                &ev.event
-            },
-            ev.data.chars().take(200).collect::<String>()
+            "malformed `{}` event from the model ({e}): {start}",
+            if event.is_empty() { "message" } else { event },
         ))
     })
 }
 
+/// The string at `key`, moved out of the event (a delta can be megabytes long).
+fn take_text(data: &mut Value, key: &str) -> String {
+    match data.get_mut(key).map(Value::take) {
+        Some(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
 impl ResponsesParser {
     pub fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
-        let data = parse_json(&ev)?;
+        let SseEvent { event, data } = ev;
+        let mut data = parse_json(&event, data)?;
         let kind = data
             .get("type")
             .and_then(Value::as_str)
-            .unwrap_or(ev.event.as_str())
+            .unwrap_or(event.as_str())
             .to_string();
-        let text = |key: &str| {
-            data.get(key)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
         Ok(match kind.as_str() {
             "response.created" => vec![ResponseEvent::Created],
-            "response.output_text.delta" => vec![ResponseEvent::OutputTextDelta(text("delta"))],
+            "response.output_text.delta" => {
+                vec![ResponseEvent::OutputTextDelta(take_text(
+                    &mut data, "delta",
+                ))]
+            }
             "response.reasoning_summary_text.delta" => {
-                vec![ResponseEvent::ReasoningSummaryDelta(text("delta"))]
+                vec![ResponseEvent::ReasoningSummaryDelta(take_text(
+                    &mut data, "delta",
+                ))]
             }
             "response.reasoning_text.delta" => {
-                vec![ResponseEvent::ReasoningContentDelta(text("delta"))]
+                vec![ResponseEvent::ReasoningContentDelta(take_text(
+                    &mut data, "delta",
+                ))]
             }
             "response.output_item.done" => {
-                let item = data.get("item").cloned().unwrap_or(Value::Null);
+                let item = data.get_mut("item").map(Value::take).unwrap_or_default();
                 // Items we do not handle (built-in tool calls and the like) are skipped.
                 match serde_json::from_value::<ResponseItem>(item) {
                     Ok(item) => vec![ResponseEvent::OutputItemDone(item)],
@@ -136,7 +144,7 @@ impl ResponsesParser {
             }
             "response.completed" => {
                 self.completed = true;
-                let response = data.get("response").cloned().unwrap_or(Value::Null);
+                let response = data.get("response").unwrap_or(&Value::Null);
                 vec![ResponseEvent::Completed {
                     response_id: response
                         .get("id")

@@ -53,7 +53,7 @@ pub enum Reply {
     Disconnect { events: Vec<Ev>, after: usize },
     /// Sends the first `after` events, then sends nothing more until the server stops.
     Stall { events: Vec<Ev>, after: usize },
-    /// Raw bytes as the SSE body (for malformed streams).
+    /// Raw bytes as the SSE body (for malformed or very long streams), sent in 64 KiB pieces.
     RawSse(String),
     /// Reads the request and never answers, not even the status line.
     Hang,

@@ -271,7 +271,18 @@ async fn handle(
         }
         Reply::RawSse(raw) => {
             http::start_sse(&mut socket).await?;
-            http::write_chunk(&mut socket, &raw).await?;
+            // In pieces, as a server flushing as it goes: the client then sees a long body as
+            // many small reads however slowly it consumes them.
+            let mut rest = raw.as_str();
+            while !rest.is_empty() {
+                let mut end = rest.len().min(64 * 1024);
+                while !rest.is_char_boundary(end) {
+                    end -= 1;
+                }
+                let (piece, tail) = rest.split_at(end);
+                http::write_chunk(&mut socket, piece).await?;
+                rest = tail;
+            }
             http::end_chunks(&mut socket).await
         }
         Reply::Stream(events) => {

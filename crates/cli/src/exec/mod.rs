@@ -128,8 +128,13 @@ fn trusted_dir(config: &Config) -> bool {
 }
 
 fn read_schema(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read --output-schema {}: {e}", path.display()))?;
+    let text =
+        codex_config::read_text_file(path, codex_config::MAX_CONFIG_FILE_BYTES).map_err(|e| {
+            format!(
+                "--output-schema: {e}; pass a regular JSON Schema file of at most {} MiB",
+                codex_config::MAX_CONFIG_FILE_BYTES >> 20
+            )
+        })?;
     let schema: Value = serde_json::from_str(&text).map_err(|e| {
         format!(
             "--output-schema {} is not valid JSON (line {}, column {}): {e}",

@@ -2,9 +2,10 @@
 
 mod human;
 mod jsonl;
+mod schema;
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use codex_config::{Config, TrustLevel};
@@ -16,6 +17,7 @@ use crate::args::{ColorArg, ExecArgs, ExecCommand, SharedOptions};
 use crate::setup::{Extra, load_config, merge};
 use human::HumanOutput;
 use jsonl::JsonlMapper;
+use schema::read_schema;
 
 /// Exit status for a run stopped by Ctrl-C (128 + SIGINT).
 const EXIT_INTERRUPTED: i32 = 130;
@@ -125,31 +127,6 @@ fn trusted_dir(config: &Config) -> bool {
         .and_then(|p| p.trust_level)
         == Some(TrustLevel::Trusted);
     trusted || config.cwd.ancestors().any(|dir| dir.join(".git").exists())
-}
-
-fn read_schema(path: &Path) -> Result<Value, String> {
-    let text =
-        codex_config::read_text_file(path, codex_config::MAX_CONFIG_FILE_BYTES).map_err(|e| {
-            format!(
-                "--output-schema: {e}; pass a regular JSON Schema file of at most {} MiB",
-                codex_config::MAX_CONFIG_FILE_BYTES >> 20
-            )
-        })?;
-    let schema: Value = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "--output-schema {} is not valid JSON (line {}, column {}): {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    if !schema.is_object() {
-        return Err(format!(
-            "--output-schema {} must contain a JSON Schema object",
-            path.display()
-        ));
-    }
-    Ok(schema)
 }
 
 fn read_prompt(arg: Option<&str>) -> Result<String, String> {

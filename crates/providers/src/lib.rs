@@ -16,4 +16,4 @@ mod usage;
 pub use client::{HttpModelClient, ModelClient, ModelSettings, ResponseStream};
 pub use error::ApiError;
 pub use prompt::{Prompt, ResponseEvent, ToolSpec};
-pub use retry::backoff;
+pub use retry::{RetryNotice, RetryObserver, backoff};

@@ -264,6 +264,11 @@ async fn handle(
                 .unwrap_or_default();
             http::write_status(&mut socket, code, &headers, &body).await
         }
+        Reply::StatusWithHeaders {
+            code,
+            headers,
+            body,
+        } => http::write_status(&mut socket, code, &headers, &body).await,
         Reply::RawSse(raw) => {
             http::start_sse(&mut socket).await?;
             http::write_chunk(&mut socket, &raw).await?;

@@ -249,6 +249,38 @@ fn bad_output_schema_file_is_a_clear_error() {
 }
 
 #[test]
+fn an_output_schema_that_is_not_a_json_schema_is_refused_before_any_request() {
+    let server = MockServer::start(vec![]).unwrap();
+    let sb = Sandbox::new();
+    let schema = sb.work.path().join("schema.json");
+    for (text, reason) in [
+        (r#"{"type": 5}"#, "/type: 5 is not a type name"),
+        (
+            r#"{"type":"object","properties":{"name":{"type":"text"}}}"#,
+            "/properties/name/type: \"text\" is not a type name",
+        ),
+        (
+            r#"{"type":"object","required":"name"}"#,
+            "/required: expected an array of property names, found \"name\"",
+        ),
+    ] {
+        std::fs::write(&schema, text).unwrap();
+        let out = run(sb
+            .exec(&server, "responses")
+            .args(["--json", "--output-schema"])
+            .arg(&schema)
+            .arg("x"));
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let expected = format!(
+            "error: --output-schema {} is not a valid JSON Schema: {reason}",
+            schema.display()
+        );
+        assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
+    }
+    assert!(server.requests().is_empty());
+}
+
+#[test]
 fn refuses_outside_a_git_repo_without_the_flag() {
     let server = MockServer::start(vec![Step::stream(vec![Ev::Text("ok".into())])]).unwrap();
     let sb = Sandbox::new();

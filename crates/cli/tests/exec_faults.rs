@@ -256,3 +256,92 @@ fn ctrl_c_interrupts_the_turn_and_kills_the_command() {
         assert_eq!(ready, 1, "the command's child {pid} outlived the interrupt");
     }
 }
+
+fn too_many_requests(retry_after: u64) -> Step {
+    Step::reply(Reply::Status {
+        code: 429,
+        retry_after: Some(retry_after),
+        body: r#"{"error":{"message":"slow down"}}"#.into(),
+    })
+}
+
+#[test]
+fn a_429_with_retry_after_is_retried_and_the_wait_announced() {
+    let notice = "rate limited by mock; retrying in 1 s (attempt 1/1)";
+    let ok = || Step::stream(vec![Ev::Text("recovered".into())]);
+    let server = MockServer::start(vec![too_many_requests(1), ok()]).unwrap();
+    let sb = Sandbox::new();
+    let out = run(sb.exec(&server, "responses").args(["--json", "hi"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let events = json_lines(&out);
+    validate_thread_events(&events).unwrap();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["item"]["type"] == "error" && e["item"]["message"] == notice),
+        "{events:#?}"
+    );
+    assert!(stderr(&out).contains(&format!("warning: {notice}")));
+
+    let server = MockServer::start(vec![too_many_requests(1), ok()]).unwrap();
+    let out = run(sb.exec(&server, "chat").arg("hi"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "recovered\n");
+    assert!(
+        stderr(&out).contains(&format!("warning: {notice}")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_429_asking_for_an_hour_fails_at_once() {
+    let server = MockServer::start(vec![too_many_requests(3600)]).unwrap();
+    let sb = Sandbox::new();
+    let out = run_within(
+        sb.exec(&server, "responses").args(["--json", "hi"]),
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let expected = "rate limited by mock: the server asks to wait 3600 s, more than the \
+                    configured limit of 120 s (request_max_retry_wait_secs)";
+    let events = json_lines(&out);
+    validate_thread_events(&events).unwrap();
+    let failed = events.last().unwrap();
+    assert_eq!(failed["type"], "turn.failed");
+    assert!(
+        failed["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(expected),
+        "{failed}"
+    );
+    assert!(
+        stderr(&out).contains(&format!("error: {expected}")),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.model_requests().len(), 1);
+
+    // The limit is the provider's to set.
+    let server = MockServer::start(vec![too_many_requests(1)]).unwrap();
+    let out = run_within(
+        sb.exec(&server, "chat").args([
+            "-c",
+            "model_providers.mock.request_max_retry_wait_secs=0",
+            "hi",
+        ]),
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("the server asks to wait 1 s, more than the configured limit of 0 s"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("unknown config key"),
+        "{}",
+        stderr(&out)
+    );
+}

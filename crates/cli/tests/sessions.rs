@@ -146,6 +146,109 @@ fn unknown_session_and_torn_last_line() {
     assert!(stderr(&out).contains("was cut off"), "{}", stderr(&out));
 }
 
+/// A session whose rollout ends in `fragment` (a line torn by a kill), resumed twice: the first
+/// resume must record on lines of its own, and the second must see the whole conversation.
+fn torn_rollout_resumed_twice(fragment: &[u8]) {
+    let server = MockServer::start(vec![
+        Step::stream(vec![Ev::Text("first answer".into())]),
+        Step::stream(vec![Ev::Text("second answer".into())]).when(|r| {
+            let t = r.body["input"].to_string();
+            t.contains("first question") && t.contains("second question")
+        }),
+        Step::stream(vec![Ev::Text("third answer".into())]).when(|r| {
+            let t = r.body["input"].to_string();
+            [
+                "first question",
+                "first answer",
+                "second question",
+                "second answer",
+            ]
+            .iter()
+            .all(|m| t.matches(m).count() == 1)
+                && t.contains("third question")
+        }),
+    ])
+    .unwrap();
+    let sb = Sandbox::new();
+    let out = run(sb
+        .exec(&server, "responses")
+        .args(["--json", "first question"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let id = thread_id(&out);
+    let file = rollouts(sb.home.path())[0].clone();
+    let mut bytes = std::fs::read(&file).unwrap();
+    let torn_line = bytes.iter().filter(|b| **b == b'\n').count() + 1;
+    bytes.extend_from_slice(fragment);
+    std::fs::write(&file, &bytes).unwrap();
+
+    let out = run(sb
+        .exec(&server, "responses")
+        .args(["resume", &id, "second question"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "second answer\n");
+    assert!(
+        stderr(&out).contains(&format!("the last line ({torn_line}) was cut off")),
+        "{}",
+        stderr(&out)
+    );
+    let after_first = std::fs::read(&file).unwrap();
+    let written: Vec<&[u8]> = after_first[bytes.len()..]
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(written.len() >= 3, "turn context, prompt, answer");
+    for line in &written {
+        let value: Value = serde_json::from_slice(line).unwrap_or_else(|e| {
+            panic!(
+                "a record of the first resume is not a line of its own ({e}): {}",
+                String::from_utf8_lossy(line)
+            )
+        });
+        assert!(value["type"].is_string(), "{value}");
+    }
+
+    let out = run(sb
+        .exec(&server, "responses")
+        .args(["resume", &id, "third question"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "third answer\n");
+    assert!(
+        stderr(&out).contains(&format!("line {torn_line} is not valid and was skipped")),
+        "{}",
+        stderr(&out)
+    );
+    server.assert_clean();
+    let last = std::fs::read(&file).unwrap();
+    let lines: Vec<&[u8]> = last.split(|b| *b == b'\n').collect();
+    for line in &written {
+        assert!(
+            lines.contains(line),
+            "lost: {}",
+            String::from_utf8_lossy(line)
+        );
+    }
+}
+
+const TORN_PREFIX: &str = "{\"timestamp\":\"2026-01-01T00:00:00.000Z\",\"type\":\"response_item\",\
+                           \"payload\":{\"type\":\"message\",\"role\":\"user\",\"content\":\
+                           [{\"type\":\"input_text\",\"text\":\"";
+
+#[test]
+fn a_torn_ascii_line_is_ended_before_resume_appends() {
+    torn_rollout_resumed_twice(format!("{TORN_PREFIX}half a mess").as_bytes());
+}
+
+#[test]
+fn a_line_torn_inside_a_character_does_not_stop_resume() {
+    // "café" cut between the two bytes of "é", and "5 €" cut inside the three of "€".
+    let mut cafe = format!("{TORN_PREFIX}caf").into_bytes();
+    cafe.push("é".as_bytes()[0]);
+    torn_rollout_resumed_twice(&cafe);
+    let mut euro = format!("{TORN_PREFIX}5 ").into_bytes();
+    euro.extend_from_slice(&"€".as_bytes()[..2]);
+    torn_rollout_resumed_twice(&euro);
+}
+
 /// Kills `codex exec` with SIGKILL when `ready` says so, then resumes: the history must be whole,
 /// each item once, every tool call answered.
 fn kill_then_resume(steps: Vec<Step>, prompt: &str, ready: &dyn Fn(&str) -> bool) {

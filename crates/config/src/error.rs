@@ -1,13 +1,13 @@
 use std::path::PathBuf;
 
+use crate::file::FileError;
+
 /// A config problem, worded for the person who has to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    /// A file the config is read from could not be read; `hint` says how to fix it.
+    #[error("{source}; {hint}")]
+    File { source: FileError, hint: String },
     /// Bad syntax, a wrong type or a bad value in a file.
     #[error("{path}:{line}:{column}: {key}{message}")]
     InFile {

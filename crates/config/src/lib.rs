@@ -6,6 +6,7 @@
 
 mod config;
 mod error;
+mod file;
 mod layers;
 mod load;
 mod locate;
@@ -17,6 +18,7 @@ mod tables;
 
 pub use config::*;
 pub use error::ConfigError;
+pub use file::{FileError, MAX_CONFIG_FILE_BYTES, read_text_file, read_text_prefix};
 pub use layers::{Layered, Source, dotted};
 pub use load::{
     DEFAULT_MODEL, DEFAULT_OSS_MODEL, FlagOverrides, FlagValue, LoadOptions, Loaded, load,

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::config::Config;
 use crate::error::ConfigError;
+use crate::file::{MAX_CONFIG_FILE_BYTES, read_text_file};
 use crate::layers::{KeyPath, Layered, Source, dotted, table_at};
 use crate::locate::SourceText;
 use crate::overrides::parse_override;
@@ -282,12 +283,16 @@ fn codex_home_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, C
 }
 
 fn read_optional(path: &Path) -> Result<Option<String>, ConfigError> {
-    match std::fs::read_to_string(path) {
+    match read_text_file(path, MAX_CONFIG_FILE_BYTES) {
         Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ConfigError::Read {
-            path: path.to_path_buf(),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(source) => Err(ConfigError::File {
             source,
+            hint: format!(
+                "the config must be a regular TOML file of at most {} MiB: replace it, or remove \
+                 it to use the defaults",
+                MAX_CONFIG_FILE_BYTES >> 20
+            ),
         }),
     }
 }

@@ -32,12 +32,15 @@ pub struct ModelProviderToml {
     pub http_headers: Option<BTreeMap<String, String>>,
     pub env_http_headers: Option<BTreeMap<String, String>>,
     pub request_max_retries: Option<u64>,
+    /// The longest wait a server may ask for (`Retry-After`) that is still waited out.
+    pub request_max_retry_wait_secs: Option<u64>,
     pub stream_max_retries: Option<u64>,
     pub stream_idle_timeout_ms: Option<u64>,
     pub requires_openai_auth: Option<bool>,
 }
 
 pub const DEFAULT_REQUEST_MAX_RETRIES: u64 = 4;
+pub const DEFAULT_REQUEST_MAX_RETRY_WAIT_SECS: u64 = 120;
 pub const DEFAULT_STREAM_MAX_RETRIES: u64 = 5;
 pub const DEFAULT_STREAM_IDLE_TIMEOUT_MS: u64 = 300_000;
 const MAX_RETRIES_CAP: u64 = 100;
@@ -56,6 +59,8 @@ pub struct ModelProviderInfo {
     /// Static headers plus the `env_http_headers` whose variables are set.
     pub http_headers: BTreeMap<String, String>,
     pub request_max_retries: u64,
+    /// A request whose server asks to wait longer than this before retrying fails instead.
+    pub request_max_retry_wait_secs: u64,
     pub stream_max_retries: u64,
     pub stream_idle_timeout_ms: u64,
     pub requires_openai_auth: bool,
@@ -204,6 +209,9 @@ pub(crate) fn resolve_provider(
             .request_max_retries
             .unwrap_or(DEFAULT_REQUEST_MAX_RETRIES)
             .min(MAX_RETRIES_CAP),
+        request_max_retry_wait_secs: toml
+            .request_max_retry_wait_secs
+            .unwrap_or(DEFAULT_REQUEST_MAX_RETRY_WAIT_SECS),
         stream_max_retries: toml
             .stream_max_retries
             .unwrap_or(DEFAULT_STREAM_MAX_RETRIES)

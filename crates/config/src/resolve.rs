@@ -10,6 +10,7 @@ use codex_protocol::{SandboxMode, SandboxPolicy};
 
 use crate::config::{Config, History, McpServerConfig, McpTransport, ShellEnvironmentPolicy, Tui};
 use crate::error::ConfigError;
+use crate::file::{MAX_CONFIG_FILE_BYTES, read_text_file};
 use crate::layers::{Layered, Source};
 use crate::load::{Warnings, error_at};
 use crate::provider::{ProviderEnv, built_in_providers, resolve_provider};
@@ -87,7 +88,7 @@ pub(crate) fn resolve(
             .then(|| lookup("CODEX_API_KEY"))
             .flatten()
             .filter(|v| !v.trim().is_empty()),
-        stored_api_key: stored_api_key(&ctx.codex_home),
+        stored_api_key: stored_api_key(&ctx.codex_home)?,
     };
     let model_provider = resolve_provider(&provider_id, provider_toml, &provider_env);
 
@@ -181,7 +182,7 @@ pub(crate) fn resolve(
         );
     }
 
-    let base_instructions = read_text_file(
+    let base_instructions = read_key_file(
         toml.experimental_instructions_file.as_ref(),
         &ctx.cwd,
         "experimental_instructions_file",
@@ -189,7 +190,7 @@ pub(crate) fn resolve(
     )?;
     let compact_prompt = match &toml.compact_prompt {
         Some(prompt) => Some(prompt.clone()),
-        None => read_text_file(
+        None => read_key_file(
             toml.experimental_compact_prompt_file.as_ref(),
             &ctx.cwd,
             "experimental_compact_prompt_file",
@@ -293,7 +294,7 @@ fn legacy_values(toml: &ConfigToml) -> BTreeMap<&'static str, Option<bool>> {
     ])
 }
 
-fn read_text_file(
+fn read_key_file(
     path: Option<&PathBuf>,
     cwd: &std::path::Path,
     key: &str,
@@ -307,12 +308,18 @@ fn read_text_file(
     } else {
         cwd.join(path)
     };
-    match std::fs::read_to_string(&full) {
+    match read_text_file(&full, MAX_CONFIG_FILE_BYTES) {
         Ok(text) if text.trim().is_empty() => {
             Err(fail(key, format!("{} is empty", full.display())))
         }
         Ok(text) => Ok(Some(text)),
-        Err(e) => Err(fail(key, format!("cannot read {}: {e}", full.display()))),
+        Err(e) => Err(fail(
+            key,
+            format!(
+                "{e}; point `{key}` at a regular text file of at most {} MiB",
+                MAX_CONFIG_FILE_BYTES >> 20
+            ),
+        )),
     }
 }
 
@@ -400,13 +407,27 @@ fn resolve_mcp_server(id: &str, s: McpServerToml) -> Result<McpServerConfig, Str
     })
 }
 
-/// The API key a previous login stored in `auth.json`, if any.
-fn stored_api_key(codex_home: &std::path::Path) -> Option<String> {
-    let text = std::fs::read_to_string(codex_home.join("auth.json")).ok()?;
-    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
-    value
-        .get("OPENAI_API_KEY")?
-        .as_str()
+/// The API key a previous login stored in `auth.json`, if any. A file that is not JSON holds
+/// no key; one that cannot be read safely (not a regular file, too large) is an error.
+fn stored_api_key(codex_home: &std::path::Path) -> Result<Option<String>, ConfigError> {
+    let text = match read_text_file(&codex_home.join("auth.json"), MAX_CONFIG_FILE_BYTES) {
+        Ok(text) => text,
+        Err(e) if e.is_not_found() => return Ok(None),
+        Err(source) => {
+            return Err(ConfigError::File {
+                source,
+                hint: "auth.json holds the stored login: replace it with a regular JSON file, \
+                       or remove it and set the provider's API key variable"
+                    .into(),
+            });
+        }
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Ok(None);
+    };
+    Ok(value
+        .get("OPENAI_API_KEY")
+        .and_then(|v| v.as_str())
         .filter(|s| !s.is_empty())
-        .map(String::from)
+        .map(String::from))
 }

@@ -65,6 +65,7 @@ fn defaults_without_a_file() {
     assert_eq!(c.model_provider.id, "openai");
     assert_eq!(c.model_provider.wire_api, WireApi::Responses);
     assert_eq!(c.model_provider.request_max_retries, 4);
+    assert_eq!(c.model_provider.request_max_retry_wait_secs, 120);
     assert_eq!(c.model_provider.stream_max_retries, 5);
     assert_eq!(c.model_provider.stream_idle_timeout_ms, 300_000);
     assert_eq!(c.approval_policy, AskForApproval::OnRequest);
@@ -238,6 +239,7 @@ wire_api = "responses"
 http_headers = { "X-Static" = "1" }
 env_http_headers = { "X-From-Env" = "MY_HEADER", "X-Unset" = "NOT_SET" }
 request_max_retries = 1000
+request_max_retry_wait_secs = 30
 stream_idle_timeout_ms = 5
 "#,
     );
@@ -246,7 +248,9 @@ stream_idle_timeout_ms = 5
         .env
         .push(("AZURE_OPENAI_API_KEY".into(), "secret".into()));
     options.env.push(("MY_HEADER".into(), "hv".into()));
-    let p = load(options).unwrap().config.model_provider;
+    let loaded = load(options).unwrap();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    let p = loaded.config.model_provider;
     assert_eq!(p.name, "Azure");
     assert_eq!(p.wire_api, WireApi::Responses);
     assert_eq!(p.query_params["api-version"], "2025-04-01-preview");
@@ -254,6 +258,7 @@ stream_idle_timeout_ms = 5
     assert_eq!(p.http_headers["X-From-Env"], "hv");
     assert!(!p.http_headers.contains_key("X-Unset"));
     assert_eq!(p.request_max_retries, 100, "capped");
+    assert_eq!(p.request_max_retry_wait_secs, 30);
     assert_eq!(p.stream_idle_timeout_ms, 5);
     assert_eq!(p.auth, ProviderAuth::Bearer("secret".into()));
 

@@ -48,11 +48,13 @@ impl Start {
                 content: vec![codex_protocol::ContentItem::InputText { text: dev.clone() }],
             });
         }
+        let mut warnings = Vec::new();
         if let Some(text) = discover_agents_md(
             &config.codex_home,
             &config.cwd,
             &config.project_doc_fallback_filenames,
             config.project_doc_max_bytes,
+            &mut warnings,
         ) {
             history.push(agents_message(&config.cwd, &text));
         }
@@ -62,7 +64,6 @@ impl Start {
             &config.sandbox_policy,
             &shell,
         ));
-        let mut warnings = Vec::new();
         let recorder = match RolloutRecorder::create(&config.codex_home, &session_id) {
             Ok(recorder) => {
                 let mut lines = vec![RolloutLine::SessionMeta(SessionMeta {

@@ -6,7 +6,7 @@ use codex_protocol::{
     EventMsg, ReasoningContent, ReasoningSummaryPart, ResponseItem, TokenUsage, TokenUsageInfo,
     TurnAbortReason,
 };
-use codex_providers::{ApiError, Prompt, ResponseEvent, backoff};
+use codex_providers::{ApiError, Prompt, ResponseEvent, RetryNotice, backoff};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
@@ -434,7 +434,16 @@ pub(crate) async fn sample(
 }
 
 async fn sample_once(shared: &Shared, sub_id: &str, prompt: &Prompt) -> Result<Sampled, ApiError> {
-    let mut stream = shared.client.stream(prompt).await?;
+    // A retried request (5xx, 429) is reported before its wait, however long it is.
+    let on_retry = |notice: RetryNotice| {
+        shared.events.send(
+            sub_id,
+            EventMsg::Warning {
+                message: notice.to_string(),
+            },
+        );
+    };
+    let mut stream = shared.client.stream_with_notices(prompt, &on_retry).await?;
     let mut items = Vec::new();
     while let Some(event) = stream.next().await {
         match event? {

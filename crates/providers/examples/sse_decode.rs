@@ -72,7 +72,5 @@ fn peak_rss_kb() -> Option<u64> {
 }
 
 fn text_len(part: &ContentItem) -> usize {
-    match part {
-        ContentItem::InputText { text } | ContentItem::OutputText { text } => text.len(),
-    }
+    part.text().map_or(0, str::len)
 }

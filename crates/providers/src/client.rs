@@ -1,7 +1,7 @@
 //! The model client: one HTTP request per turn step, retried on transport errors, 5xx and 429,
 //! then a stream of [`ResponseEvent`]s with an idle timeout.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use codex_config::{ModelProviderInfo, ProviderAuth, WireApi};
 use codex_protocol::{ReasoningEffort, ReasoningSummary, Verbosity};
@@ -15,7 +15,7 @@ use crate::decode::StreamDecoder;
 use crate::error::{ApiError, RetryableError};
 use crate::prompt::{Prompt, ResponseEvent};
 use crate::responses;
-use crate::retry::{backoff, parse_retry_after};
+use crate::retry::{RetryNotice, RetryObserver, backoff, requested_wait};
 
 /// Per-session model settings sent with every request.
 #[derive(Debug, Clone)]
@@ -77,10 +77,23 @@ impl ResponseStream {
 
 /// What the turn loop needs from a model.
 pub trait ModelClient: Send + Sync {
-    fn stream<'a>(&'a self, prompt: &'a Prompt) -> BoxFuture<'a, Result<ResponseStream, ApiError>>;
+    /// The response to `prompt`; `on_retry` hears of each retry of the request before the wait
+    /// for it, so that a long wait is never silent.
+    fn stream_with_notices<'a>(
+        &'a self,
+        prompt: &'a Prompt,
+        on_retry: RetryObserver<'a>,
+    ) -> BoxFuture<'a, Result<ResponseStream, ApiError>>;
+
+    /// The response to `prompt`, retries unobserved.
+    fn stream<'a>(&'a self, prompt: &'a Prompt) -> BoxFuture<'a, Result<ResponseStream, ApiError>> {
+        self.stream_with_notices(prompt, &ignore_retry)
+    }
     /// How many times a broken stream may be retried.
     fn stream_max_retries(&self) -> u64;
 }
+
+fn ignore_retry(_: RetryNotice) {}
 
 pub struct HttpModelClient {
     http: reqwest::Client,
@@ -150,6 +163,7 @@ impl HttpModelClient {
                 return Err(ApiError::Retryable(RetryableError {
                     message: format!("cannot reach {}: {}", self.url(), error_chain(&e)),
                     retry_after: None,
+                    rate_limited: false,
                 }));
             }
             Err(_) => {
@@ -160,6 +174,7 @@ impl HttpModelClient {
                         idle.as_millis()
                     ),
                     retry_after: None,
+                    rate_limited: false,
                 }));
             }
         };
@@ -167,11 +182,18 @@ impl HttpModelClient {
         if status.is_success() {
             return Ok(response);
         }
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let retry_after = requested_wait(
+            header("retry-after-ms").as_deref(),
+            header("retry-after").as_deref(),
+            SystemTime::now(),
+        );
         let text = response.text().await.unwrap_or_default();
         let (message, code) = error_message(&text);
         let provider = self.provider.id.clone();
@@ -197,10 +219,12 @@ impl HttpModelClient {
             429 => ApiError::Retryable(RetryableError {
                 message: format!("{provider} is rate limiting requests (429): {message}"),
                 retry_after,
+                rate_limited: true,
             }),
             s if s >= 500 => ApiError::Retryable(RetryableError {
                 message: format!("{provider} answered {s}: {message}"),
                 retry_after,
+                rate_limited: false,
             }),
             s => ApiError::Http {
                 provider,
@@ -210,15 +234,49 @@ impl HttpModelClient {
         })
     }
 
-    async fn send_with_retries(&self, body: &Value) -> Result<reqwest::Response, ApiError> {
+    async fn send_with_retries(
+        &self,
+        body: &Value,
+        on_retry: RetryObserver<'_>,
+    ) -> Result<reqwest::Response, ApiError> {
         let max_retries = self.provider.request_max_retries;
+        let limit_secs = self.provider.request_max_retry_wait_secs;
+        let limit = Duration::from_secs(limit_secs);
         let mut attempt = 0u64;
         loop {
             attempt += 1;
             match self.send_once(body).await {
                 Err(ApiError::Retryable(e)) if attempt <= max_retries => {
+                    let delay = match e.retry_after {
+                        // Waiting longer than the user allows would look like a hang: fail
+                        // now, saying why.
+                        Some(wait) if wait > limit => {
+                            let provider = &self.provider.id;
+                            let (what, detail) = if e.rate_limited {
+                                (format!("rate limited by {provider}"), Some(e.message))
+                            } else {
+                                (e.message, None)
+                            };
+                            return Err(ApiError::WaitTooLong {
+                                what,
+                                wait,
+                                limit_secs,
+                                detail,
+                            });
+                        }
+                        Some(wait) => wait,
+                        None => backoff(attempt),
+                    };
                     tracing::warn!(attempt, error = %e.message, "retrying model request");
-                    tokio::time::sleep(e.retry_after.unwrap_or_else(|| backoff(attempt))).await;
+                    on_retry(RetryNotice {
+                        provider: self.provider.id.clone(),
+                        rate_limited: e.rate_limited,
+                        reason: e.message,
+                        delay,
+                        attempt,
+                        max: max_retries,
+                    });
+                    tokio::time::sleep(delay).await;
                 }
                 Err(ApiError::Retryable(e)) => {
                     return Err(ApiError::RetriesExhausted {
@@ -234,13 +292,17 @@ impl HttpModelClient {
 }
 
 impl ModelClient for HttpModelClient {
-    fn stream<'a>(&'a self, prompt: &'a Prompt) -> BoxFuture<'a, Result<ResponseStream, ApiError>> {
+    fn stream_with_notices<'a>(
+        &'a self,
+        prompt: &'a Prompt,
+        on_retry: RetryObserver<'a>,
+    ) -> BoxFuture<'a, Result<ResponseStream, ApiError>> {
         Box::pin(async move {
             let body = match self.provider.wire_api {
                 WireApi::Responses => responses::request_body(prompt, &self.settings),
                 WireApi::Chat => chat::request_body(prompt, &self.settings),
             };
-            let response = self.send_with_retries(&body).await?;
+            let response = self.send_with_retries(&body, on_retry).await?;
             let (tx, rx) = mpsc::channel(64);
             let idle = Duration::from_millis(self.provider.stream_idle_timeout_ms);
             let decoder = StreamDecoder::new(self.provider.wire_api);

@@ -42,6 +42,20 @@ pub enum ApiError {
         code: Option<String>,
         message: String,
     },
+    /// The server asks to wait longer before a retry than `request_max_retry_wait_secs`
+    /// allows. `what` says who and why; `detail` is the server's own message, when it adds to it.
+    #[error(
+        "{what}: the server asks to wait {}, more than the configured limit of {limit_secs} s \
+         (request_max_retry_wait_secs){}",
+        crate::retry::duration_text(*.wait),
+        detail_suffix(.detail)
+    )]
+    WaitTooLong {
+        what: String,
+        wait: Duration,
+        limit_secs: u64,
+        detail: Option<String>,
+    },
     #[error("{provider}: giving up after {attempts} attempts: {last}")]
     RetriesExhausted {
         provider: String,
@@ -53,8 +67,10 @@ pub enum ApiError {
 #[derive(Debug, Clone)]
 pub struct RetryableError {
     pub message: String,
-    /// What the server asked for (`Retry-After`), if anything.
+    /// What the server asked for (`retry-after-ms`, `Retry-After`), if anything.
     pub retry_after: Option<Duration>,
+    /// The server answered 429.
+    pub rate_limited: bool,
 }
 
 impl std::fmt::Display for RetryableError {
@@ -66,6 +82,13 @@ impl std::fmt::Display for RetryableError {
 fn instructions_suffix(instructions: &Option<String>) -> String {
     match instructions {
         Some(text) => format!(". {text}"),
+        None => String::new(),
+    }
+}
+
+fn detail_suffix(detail: &Option<String>) -> String {
+    match detail {
+        Some(text) => format!("; {text}"),
         None => String::new(),
     }
 }

@@ -20,4 +20,4 @@ pub use client::{HttpModelClient, ModelClient, ModelSettings, ResponseStream};
 pub use decode::StreamDecoder;
 pub use error::ApiError;
 pub use prompt::{Prompt, ResponseEvent, ToolSpec};
-pub use retry::backoff;
+pub use retry::{RetryNotice, RetryObserver, backoff};

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 use codex_config::{ModelProviderInfo, ProviderAuth, WireApi};
 use codex_protocol::{ReasoningSummary, ResponseItem};
 use codex_providers::{
-    ApiError, HttpModelClient, ModelClient, ModelSettings, Prompt, ResponseEvent, ToolSpec,
+    ApiError, HttpModelClient, ModelClient, ModelSettings, Prompt, ResponseEvent, RetryNotice,
+    ToolSpec,
 };
 use codex_test_support::{Ev, MockServer, Reply, Step};
 use serde_json::json;
@@ -21,6 +22,7 @@ fn provider(server: &MockServer, wire: WireApi) -> ModelProviderInfo {
         query_params: BTreeMap::from([("api-version".to_string(), "2025-01-01".to_string())]),
         http_headers: BTreeMap::from([("x-extra".to_string(), "1".to_string())]),
         request_max_retries: 3,
+        request_max_retry_wait_secs: 120,
         stream_max_retries: 2,
         stream_idle_timeout_ms: 300,
         requires_openai_auth: false,
@@ -250,6 +252,123 @@ async fn rate_limit_honours_retry_after() {
         started.elapsed() >= Duration::from_millis(900),
         "waited as asked"
     );
+}
+
+/// The client's response to `server`'s script, with every retry notice it gave.
+async fn collect_noticed(
+    client: &HttpModelClient,
+) -> (Result<Vec<ResponseEvent>, ApiError>, Vec<RetryNotice>) {
+    let notices = std::sync::Mutex::new(Vec::new());
+    let on_retry = |n: RetryNotice| notices.lock().unwrap().push(n);
+    let p = prompt();
+    let result = async {
+        let mut stream = client.stream_with_notices(&p, &on_retry).await?;
+        let mut out = Vec::new();
+        while let Some(ev) = stream.next().await {
+            out.push(ev?);
+        }
+        Ok(out)
+    }
+    .await;
+    (result, notices.into_inner().unwrap())
+}
+
+fn status(code: u16, headers: &[(&str, &str)], message: &str) -> Step {
+    Step::reply(Reply::StatusWithHeaders {
+        code,
+        headers: headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        body: json!({"error": {"message": message}}).to_string(),
+    })
+}
+
+#[tokio::test]
+async fn each_retry_is_reported_before_its_wait() {
+    let server = MockServer::start(vec![
+        status(
+            429,
+            &[("retry-after-ms", "20"), ("retry-after", "60")],
+            "slow down",
+        ),
+        status(503, &[], "down"),
+        Step::stream(vec![Ev::Text("ok".into())]),
+    ])
+    .unwrap();
+    let client =
+        HttpModelClient::new(provider(&server, WireApi::Responses), settings("m")).unwrap();
+    let (result, notices) = collect_noticed(&client).await;
+    result.unwrap();
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(notices[0].rate_limited);
+    assert_eq!(
+        notices[0].delay,
+        Duration::from_millis(20),
+        "retry-after-ms first"
+    );
+    assert_eq!(
+        notices[0].to_string(),
+        "rate limited by mock; retrying in 20 ms (attempt 1/3)"
+    );
+    assert!(!notices[1].rate_limited);
+    assert_eq!(notices[1].attempt, 2);
+    assert!(
+        notices[1]
+            .to_string()
+            .starts_with("mock answered 503: down; retrying in "),
+        "{}",
+        notices[1]
+    );
+}
+
+#[tokio::test]
+async fn a_wait_beyond_the_limit_fails_at_once() {
+    let server = MockServer::start(vec![
+        status(429, &[("retry-after", "3600")], "slow down"),
+        status(
+            503,
+            &[("retry-after", "Fri, 01 Jan 2100 00:00:00 GMT")],
+            "maintenance",
+        ),
+        status(429, &[("retry-after", "2")], "slow down"),
+    ])
+    .unwrap();
+    let mut p = provider(&server, WireApi::Chat);
+    let client = HttpModelClient::new(p.clone(), settings("m")).unwrap();
+    let (result, notices) = collect_noticed(&client).await;
+    let err = result.unwrap_err();
+    assert!(matches!(err, ApiError::WaitTooLong { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "rate limited by mock: the server asks to wait 3600 s, more than the configured limit of \
+         120 s (request_max_retry_wait_secs); mock is rate limiting requests (429): slow down"
+    );
+    assert!(notices.is_empty());
+
+    // An HTTP date: about 75 years from now.
+    let (result, _) = collect_noticed(&client).await;
+    let text = result.unwrap_err().to_string();
+    assert!(
+        text.starts_with("mock answered 503: maintenance: the server asks to wait ")
+            && text.ends_with(
+                " s, more than the configured limit of 120 s (request_max_retry_wait_secs)"
+            ),
+        "{text}"
+    );
+
+    p.request_max_retry_wait_secs = 1;
+    let client = HttpModelClient::new(p, settings("m")).unwrap();
+    let (result, _) = collect_noticed(&client).await;
+    let text = result.unwrap_err().to_string();
+    assert!(
+        text.starts_with(
+            "rate limited by mock: the server asks to wait 2 s, more than the configured limit \
+             of 1 s"
+        ),
+        "{text}"
+    );
+    assert_eq!(server.model_requests().len(), 3, "none of them retried");
 }
 
 #[tokio::test]

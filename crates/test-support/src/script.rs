@@ -49,6 +49,12 @@ pub enum Reply {
         retry_after: Option<u64>,
         body: String,
     },
+    /// An HTTP error with any headers (`retry-after` as a date, `retry-after-ms`, …).
+    StatusWithHeaders {
+        code: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
     /// Sends the first `after` events, then drops the connection mid-stream.
     Disconnect { events: Vec<Ev>, after: usize },
     /// Sends the first `after` events, then sends nothing more until the server stops.

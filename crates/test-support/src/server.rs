@@ -269,6 +269,11 @@ async fn handle(
                 .unwrap_or_default();
             http::write_status(&mut socket, code, &headers, &body).await
         }
+        Reply::StatusWithHeaders {
+            code,
+            headers,
+            body,
+        } => http::write_status(&mut socket, code, &headers, &body).await,
         Reply::RawSse(raw) => {
             http::start_sse(&mut socket).await?;
             // In pieces, as a server flushing as it goes: the client then sees a long body as

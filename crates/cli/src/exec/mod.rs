@@ -1,6 +1,7 @@
 //! `codex exec`: one task, no interactive UI.
 
 mod human;
+mod schema;
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use crate::args::{ColorArg, ExecArgs, ExecCommand, SharedOptions};
 use crate::setup::{Extra, load_config, merge};
 use codex_thread_events::{MapperOptions, ThreadEventMapper};
 use human::HumanOutput;
+use schema::read_schema;
 
 /// Exit status for a run stopped by Ctrl-C (128 + SIGINT).
 const EXIT_INTERRUPTED: i32 = 130;
@@ -152,26 +154,6 @@ fn trusted_dir(config: &Config) -> bool {
         .and_then(|p| p.trust_level)
         == Some(TrustLevel::Trusted);
     trusted || config.cwd.ancestors().any(|dir| dir.join(".git").exists())
-}
-
-fn read_schema(path: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read --output-schema {}: {e}", path.display()))?;
-    let schema: Value = serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "--output-schema {} is not valid JSON (line {}, column {}): {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
-    })?;
-    if !schema.is_object() {
-        return Err(format!(
-            "--output-schema {} must contain a JSON Schema object",
-            path.display()
-        ));
-    }
-    Ok(schema)
 }
 
 fn read_prompt(arg: Option<&str>) -> Result<String, String> {

@@ -45,14 +45,18 @@ fn rollout_files(codex_home: &Path) -> Vec<PathBuf> {
 
 fn summarize(path: &Path) -> Option<SessionSummary> {
     let file = std::fs::File::open(path).ok()?;
-    let reader = BufReader::new(file);
+    let mut reader = BufReader::new(file);
     let mut summary: Option<SessionSummary> = None;
-    // The first prompt is near the top; stop reading there.
-    for line in reader.lines().take(64) {
-        let Ok(line) = line else {
-            break;
-        };
-        match serde_json::from_str::<RolloutLine>(&line) {
+    let mut line = Vec::new();
+    // The first prompt is near the top; stop reading there. Lines are read as bytes so that
+    // one torn line (cut inside a character) does not hide the rest.
+    for _ in 0..64 {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        match serde_json::from_slice::<RolloutLine>(line.trim_ascii_end()) {
             Ok(RolloutLine::SessionMeta(m)) if summary.is_none() => {
                 summary = Some(SessionSummary {
                     id: m.id,
@@ -93,4 +97,30 @@ pub fn find_session(codex_home: &Path, id: &str) -> Option<PathBuf> {
     rollout_files(codex_home)
         .into_iter()
         .find(|p| p.to_string_lossy().ends_with(&suffix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_torn_inside_a_character_does_not_hide_the_first_prompt() {
+        let home = tempfile::tempdir().unwrap();
+        let dir = home.path().join("sessions/2026/01/01");
+        std::fs::create_dir_all(&dir).unwrap();
+        let id = "0199a000-0000-7000-8000-000000000000";
+        let meta = r#"{"timestamp":"t","type":"session_meta","payload":{"id":"0199a000-0000-7000-8000-000000000000","timestamp":"t","cwd":"/w","originator":"o","cli_version":"0","source":"cli","model_provider":"m"}}"#;
+        let prompt = r#"{"timestamp":"t","type":"response_item","payload":{"type":"message","role":"user","content":[{"type":"input_text","text":"the real prompt"}]}}"#;
+        let mut bytes = format!("{meta}\n{{\"timestamp\":\"t\",\"text\":\"caf").into_bytes();
+        bytes.push(0xC3);
+        bytes.extend_from_slice(format!("\n{prompt}\n").as_bytes());
+        std::fs::write(
+            dir.join(format!("rollout-2026-01-01T00-00-00-{id}.jsonl")),
+            bytes,
+        )
+        .unwrap();
+        let sessions = list_sessions(home.path(), None);
+        assert_eq!(sessions.len(), 1);
+        assert_eq!(sessions[0].first_prompt, "the real prompt");
+    }
 }

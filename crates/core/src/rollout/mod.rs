@@ -7,7 +7,7 @@ pub(crate) mod reader;
 pub(crate) mod time;
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -72,7 +72,14 @@ struct Stamped<'a> {
 /// (the file is opened for appending), before the engine moves on.
 pub struct RolloutRecorder {
     path: PathBuf,
-    file: Mutex<File>,
+    file: Mutex<Tail>,
+}
+
+struct Tail {
+    file: File,
+    /// The file may end inside a line (a killed writer, or a failed write here): the next
+    /// write starts with a newline so that its first record is a line of its own.
+    torn: bool,
 }
 
 impl RolloutRecorder {
@@ -86,15 +93,21 @@ impl RolloutRecorder {
     }
 
     /// An existing file, to continue a resumed session.
+    ///
+    /// A torn last line is ended with a newline rather than truncated away: the file stays
+    /// append-only, so no byte another writer (a second resume of the same session) may have
+    /// just appended is ever cut, and the fragment is kept for a person to read. The reader
+    /// then skips it as one bad line.
     pub fn open(path: &Path) -> std::io::Result<Self> {
         let mut options = OpenOptions::new();
-        options.create(true).append(true);
+        options.create(true).read(true).append(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(path)?;
+        let mut file = options.open(path)?;
+        let torn = ends_inside_a_line(&mut file)?;
         Ok(RolloutRecorder {
             path: path.to_path_buf(),
-            file: Mutex::new(file),
+            file: Mutex::new(Tail { file, torn }),
         })
     }
 
@@ -106,7 +119,11 @@ impl RolloutRecorder {
         if lines.is_empty() {
             return Ok(());
         }
+        let mut tail = self.file.lock().unwrap_or_else(|e| e.into_inner());
         let mut buf = Vec::new();
+        if tail.torn {
+            buf.push(b'\n');
+        }
         for line in lines {
             serde_json::to_writer(
                 &mut buf,
@@ -117,7 +134,28 @@ impl RolloutRecorder {
             )?;
             buf.push(b'\n');
         }
-        let mut file = self.file.lock().unwrap_or_else(|e| e.into_inner());
-        file.write_all(&buf)
+        match tail.file.write_all(&buf) {
+            Ok(()) => {
+                tail.torn = false;
+                Ok(())
+            }
+            Err(e) => {
+                // Part of `buf` may be on disk (a full disk): the next write must not be glued
+                // onto it.
+                tail.torn = true;
+                Err(e)
+            }
+        }
     }
+}
+
+/// Whether a non-empty file's last byte is not a newline.
+fn ends_inside_a_line(file: &mut File) -> std::io::Result<bool> {
+    if file.metadata()?.len() == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] != b'\n')
 }

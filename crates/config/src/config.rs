@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use codex_protocol::{AskForApproval, ReasoningEffort, ReasoningSummary, SandboxPolicy, Verbosity};
 
+use crate::model_family::{ModelFamily, Price, find_family};
 use crate::provider::ModelProviderInfo;
-use crate::schema::ConfigToml;
 use crate::tables::{EnvInherit, FileOpener, HistoryPersistence, TuiNotifications};
 
 #[derive(Debug, Clone)]
@@ -23,13 +23,17 @@ pub struct Config {
     pub model: String,
     pub review_model: Option<String>,
     pub model_provider: ModelProviderInfo,
-    pub model_context_window: Option<u64>,
-    pub model_auto_compact_token_limit: Option<i64>,
+    /// The model's family record, with the user's overrides applied (`model_context_window`,
+    /// `[model_prices]`, `features.apply_patch_freeform`, a configured reasoning effort).
+    pub model_family: ModelFamily,
+    /// The context window: configured, known for the family, or a cautious default.
+    pub context_window: u64,
+    /// Tokens at which the history is compacted before the next request.
+    pub auto_compact_limit: u64,
     pub model_max_output_tokens: Option<u64>,
     pub model_reasoning_effort: Option<ReasoningEffort>,
     pub model_reasoning_summary: ReasoningSummary,
     pub model_verbosity: Option<Verbosity>,
-    pub model_supports_reasoning_summaries: bool,
 
     pub approval_policy: AskForApproval,
     pub sandbox_policy: SandboxPolicy,
@@ -60,13 +64,23 @@ pub struct Config {
     /// The `codex` executable, re-executed as the Linux sandbox helper. Set by the front-end
     /// that knows it (the CLI: its own executable); without it commands cannot be sandboxed.
     pub sandbox_exe: Option<PathBuf>,
-    /// Everything as read, for settings that no resolved field covers yet.
-    pub toml: ConfigToml,
+    /// Prices the user set in `[model_prices]`, by model name.
+    pub model_prices: BTreeMap<String, Price>,
+    /// The working directory is a project marked trusted (`[projects."<path>"]`).
+    pub cwd_trusted: bool,
     /// The environment of the process at load time: the only place it is read.
     pub env: Arc<Vec<(String, String)>>,
 }
 
 impl Config {
+    /// The price of `model`: the user's `[model_prices]` entry, else the family's.
+    pub fn price_for(&self, model: &str) -> Option<Price> {
+        self.model_prices
+            .get(model)
+            .copied()
+            .or_else(|| find_family(model).price)
+    }
+
     pub fn feature_enabled(&self, name: &str) -> bool {
         self.features.get(name).copied().unwrap_or(false)
     }

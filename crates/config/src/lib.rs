@@ -10,6 +10,7 @@ mod file;
 mod layers;
 mod load;
 mod locate;
+mod model_family;
 mod overrides;
 mod provider;
 mod resolve;
@@ -23,6 +24,9 @@ pub use layers::{Layered, Source, dotted};
 pub use load::{
     DEFAULT_MODEL, DEFAULT_OSS_MODEL, FlagOverrides, FlagValue, LoadOptions, Loaded, load,
     show_entries,
+};
+pub use model_family::{
+    DEFAULT_CONTEXT_WINDOW, ModelFamily, PatchToolForm, Price, ShellToolForm, find_family,
 };
 pub use overrides::{CliOverride, parse_override};
 pub use provider::{ModelProviderInfo, ModelProviderToml, ProviderAuth, WireApi};

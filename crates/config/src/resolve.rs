@@ -13,6 +13,7 @@ use crate::error::ConfigError;
 use crate::file::{MAX_CONFIG_FILE_BYTES, read_text_file};
 use crate::layers::{Layered, Source};
 use crate::load::{Warnings, error_at};
+use crate::model_family::{DEFAULT_CONTEXT_WINDOW, PatchToolForm, Price, find_family};
 use crate::provider::{ProviderEnv, built_in_providers, resolve_provider};
 use crate::schema::{ConfigToml, KNOWN_FEATURES, LEGACY_FEATURE_KEYS};
 use crate::tables::{FileOpener, HistoryPersistence, McpServerToml, TrustLevel, TuiNotifications};
@@ -198,6 +199,46 @@ pub(crate) fn resolve(
         )?,
     };
 
+    let model = toml
+        .model
+        .clone()
+        .unwrap_or_else(|| crate::load::DEFAULT_MODEL.to_string());
+    let model_prices: BTreeMap<String, Price> = toml
+        .model_prices
+        .iter()
+        .flatten()
+        .map(|(name, p)| {
+            let price = Price {
+                input: p.input,
+                cached_input: p.cached_input.unwrap_or(p.input),
+                output: p.output,
+            };
+            (name.clone(), price)
+        })
+        .collect();
+    let mut model_family = find_family(&model);
+    if let Some(window) = toml.model_context_window.filter(|w| *w > 0) {
+        model_family.context_window = Some(window);
+    }
+    if let Some(price) = model_prices.get(&model) {
+        model_family.price = Some(*price);
+    }
+    if features.get("apply_patch_freeform").copied() == Some(true) {
+        model_family.patch_tool = PatchToolForm::Freeform;
+    }
+    if toml.model_reasoning_effort.is_some()
+        || toml.model_supports_reasoning_summaries == Some(true)
+    {
+        model_family.supports_reasoning = true;
+    }
+    let context_window = model_family
+        .context_window
+        .unwrap_or(DEFAULT_CONTEXT_WINDOW);
+    let auto_compact_limit = match toml.model_auto_compact_token_limit {
+        Some(limit) if limit > 0 => limit as u64,
+        _ => context_window * 9 / 10,
+    };
+
     let mut mcp_servers = BTreeMap::new();
     for (id, server) in toml.mcp_servers.clone().unwrap_or_default() {
         let key = format!("mcp_servers.{id}");
@@ -221,21 +262,16 @@ pub(crate) fn resolve(
         config_path: ctx.config_path,
         cwd: ctx.cwd,
         active_profile: ctx.active_profile,
-        model: toml
-            .model
-            .clone()
-            .unwrap_or_else(|| crate::load::DEFAULT_MODEL.to_string()),
+        model,
         review_model: toml.review_model.clone(),
         model_provider,
-        model_context_window: toml.model_context_window,
-        model_auto_compact_token_limit: toml.model_auto_compact_token_limit,
+        model_family,
+        context_window,
+        auto_compact_limit,
         model_max_output_tokens: toml.model_max_output_tokens,
         model_reasoning_effort: toml.model_reasoning_effort,
         model_reasoning_summary: toml.model_reasoning_summary.unwrap_or_default(),
         model_verbosity: toml.model_verbosity,
-        model_supports_reasoning_summaries: toml
-            .model_supports_reasoning_summaries
-            .unwrap_or(false),
         approval_policy: toml.approval_policy.unwrap_or_default(),
         sandbox_policy,
         shell_environment_policy,
@@ -266,7 +302,8 @@ pub(crate) fn resolve(
         session_source: "cli".into(),
         thread_source: None,
         sandbox_exe: None,
-        toml,
+        model_prices,
+        cwd_trusted: trusted,
         env: ctx.env,
     })
 }

@@ -437,7 +437,48 @@ hide_full_access_warning = true
     assert_eq!(c.mcp_servers["docs"].startup_timeout.as_millis(), 20_500);
     assert!(!c.mcp_servers["remote"].enabled);
     assert_eq!(c.notify.as_deref().map(|n| n.len()), Some(2));
-    assert!(c.toml.otel.is_some());
+    assert_eq!(c.context_window, 200_000);
+    assert_eq!(c.auto_compact_limit, 180_000);
+    assert!(c.model_family.supports_reasoning);
+}
+
+#[test]
+fn model_facts_come_from_the_family_with_the_users_overrides() {
+    let dir = tempfile::tempdir().unwrap();
+    let load_with = |overrides: &[&str]| {
+        load(LoadOptions {
+            codex_home: Some(dir.path().to_path_buf()),
+            cwd: Some(dir.path().to_path_buf()),
+            cli_overrides: overrides.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        })
+        .unwrap()
+        .config
+    };
+    let c = load_with(&["model=gpt-5.1-codex-max"]);
+    assert_eq!(c.context_window, 272_000);
+    assert_eq!(c.auto_compact_limit, 272_000 * 9 / 10);
+    assert_eq!(
+        c.model_family.patch_tool,
+        codex_config::PatchToolForm::Freeform
+    );
+    assert!((c.model_family.price.unwrap().input - 1.25).abs() < 1e-9);
+    let c = load_with(&[
+        "model=my-model",
+        "model_prices.my-model={ input = 1.0, output = 2.0 }",
+        "features.apply_patch_freeform=true",
+    ]);
+    assert_eq!(c.context_window, codex_config::DEFAULT_CONTEXT_WINDOW);
+    let price = c.model_family.price.unwrap();
+    assert_eq!(
+        (price.input, price.cached_input, price.output),
+        (1.0, 1.0, 2.0)
+    );
+    assert_eq!(
+        c.model_family.patch_tool,
+        codex_config::PatchToolForm::Freeform
+    );
+    assert_eq!(c.price_for("gpt-4o").map(|p| p.output), Some(10.0));
 }
 
 #[test]

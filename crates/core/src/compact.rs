@@ -1,15 +1,13 @@
 //! Compaction: the model summarises the conversation; the history becomes the opening context,
 //! the user's recent messages verbatim, and the summary.
 
-use std::sync::Arc;
-
 use codex_protocol::{ContentItem, EventMsg, FunctionOutput, ResponseItem, TokenUsage};
 use codex_providers::{ApiError, Prompt};
 
 use crate::context::is_context_message;
 use crate::rollout::{CompactedLine, RolloutLine, reader::repair_call_pairs};
-use crate::session::Shared;
-use crate::turn::sample;
+use crate::sampling::sample;
+use crate::state::Session;
 
 pub const SUMMARY_PREFIX: &str = "Earlier in this session another model worked on the task and \
 wrote the summary below of what happened and what is left. Continue the work from it:";
@@ -53,18 +51,18 @@ fn item_tokens(item: &ResponseItem) -> u64 {
 }
 
 /// Replaces the history with a summary; returns the tokens the summary request used.
-pub(crate) async fn compact(shared: &Arc<Shared>, sub_id: &str) -> Result<TokenUsage, ApiError> {
-    let history = shared.history().clone();
+pub(crate) async fn compact(session: &Session, sub_id: &str) -> Result<TokenUsage, ApiError> {
+    let history = session.history_snapshot();
     let (context, mut conversation): (Vec<ResponseItem>, Vec<ResponseItem>) =
         history.into_iter().partition(is_context_message);
-    let prompt_text = shared
+    let prompt_text = session
         .config
         .compact_prompt
         .clone()
         .unwrap_or_else(|| DEFAULT_COMPACT_PROMPT.to_string());
     let request_item = ResponseItem::user_text(prompt_text);
     // The summary request itself must fit: leave out the oldest conversation if needed.
-    let limit = shared.context_window() * 7 / 10;
+    let limit = session.context_window() * 7 / 10;
     let fixed = estimate_tokens(&context) + estimate_tokens(std::slice::from_ref(&request_item));
     while !conversation.is_empty() && fixed + estimate_tokens(&conversation) > limit {
         let drop = (conversation.len() / 10).max(1);
@@ -74,14 +72,14 @@ pub(crate) async fn compact(shared: &Arc<Shared>, sub_id: &str) -> Result<TokenU
     input.extend(repair_call_pairs(conversation.clone()));
     input.push(request_item);
     let prompt = Prompt {
-        instructions: shared.instructions.clone(),
+        instructions: session.instructions.clone(),
         input,
         tools: Vec::new(),
         output_schema: None,
         parallel_tool_calls: false,
         cyber_access_program: None,
     };
-    let sampled = sample(shared, sub_id, &prompt).await?;
+    let sampled = sample(session, sub_id, &prompt).await?;
     let summary = sampled
         .items
         .iter()
@@ -95,19 +93,22 @@ pub(crate) async fn compact(shared: &Arc<Shared>, sub_id: &str) -> Result<TokenU
             code: None,
             message: "the model returned no summary when asked to compact the conversation".into(),
         })?;
-    let recent = recent_user_messages(&shared.history());
+    let recent = recent_user_messages(&session.data().history);
     let mut replacement = context;
     replacement.extend(recent);
     replacement.push(ResponseItem::user_text(format!(
         "{SUMMARY_PREFIX}\n\n{summary}"
     )));
-    *shared.history() = replacement.clone();
-    shared.record_lines(&[RolloutLine::Compacted(CompactedLine {
+    {
+        let mut data = session.data();
+        data.history = replacement.clone();
+        data.last_request_tokens = None;
+    }
+    session.record_lines(vec![RolloutLine::Compacted(CompactedLine {
         message: summary,
         replacement_history: replacement,
     })]);
-    shared.set_last_request_tokens(None);
-    shared.events.send(sub_id, EventMsg::ContextCompacted);
+    session.events.send(sub_id, EventMsg::ContextCompacted);
     Ok(sampled.usage.unwrap_or_default())
 }
 

@@ -4,26 +4,31 @@
 //! This crate lives inside other people's processes (the CLI, and a Node host through the
 //! addon), so it keeps no global state, never exits the process, installs no signal handlers,
 //! writes nothing to stdout or stderr, and needs a tokio runtime provided by its caller.
+//!
+//! Modules depend one way: `state` (the session's one state value) ← `sampling` (one model
+//! response) ← `compact` and `tools` ← `turn` ← `session` (the handle and its loop); `start`,
+//! `rollout`, `context` and the small helpers depend on none of those.
 
 mod compact;
 mod context;
-mod cost;
+mod error;
 mod events;
 mod history;
 mod images;
-mod model_family;
 mod notify;
 mod prompt;
 mod rollout;
+mod sampling;
 mod session;
 mod start;
+mod state;
 mod tools;
 mod turn;
 
 pub use compact::SUMMARY_PREFIX;
-pub use cost::{Price, estimate as estimate_cost, known_price};
+pub use error::CodexError;
 pub use images::local_image_url;
-pub use model_family::context_window;
 pub use prompt::{BASE_INSTRUCTIONS, environment_context};
 pub use rollout::{SessionSummary, find_session, list_sessions};
-pub use session::{Codex, CodexError};
+pub use session::{Codex, SessionOptions};
+pub use tools::{DuplicateTool, ToolCall, ToolHandler, ToolInput, ToolOutput, ToolRegistry};

@@ -1,38 +1,30 @@
-//! A session: its history, its settings, and the loop that takes submissions.
+//! A running session: the handle front-ends hold (`Op`s in, `Event`s out) and the loop that
+//! takes submissions and runs turns.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use codex_config::Config;
 use codex_protocol::{
-    ContentItem, Event, EventMsg, Op, ResponseItem, ReviewDecision, SandboxPolicy,
-    SessionConfiguredEvent, Submission, TokenUsage, UserInput,
+    ContentItem, Event, EventMsg, Op, ResponseItem, SandboxPolicy, SessionConfiguredEvent,
+    Submission, UserInput,
 };
-use codex_providers::{ApiError, HttpModelClient, ModelClient, ModelSettings};
+use codex_providers::{HttpModelClient, ModelClient, ModelSettings};
 use codex_sandbox::SandboxType;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::error::CodexError;
 use crate::events::EventSender;
 use crate::history::append_history;
 use crate::images::local_image_url;
 use crate::prompt::BASE_INSTRUCTIONS;
-use crate::rollout::{RolloutLine, RolloutRecorder};
-use crate::start::{Start, context_window_for, originator};
+use crate::rollout::RolloutWriter;
+use crate::start::{Start, originator};
+use crate::state::{Session, SessionParts};
+use crate::tools::{ToolHandler, ToolRegistry, build_registry};
 use crate::turn::{TurnOptions, run_compact_task, run_turn};
-
-#[derive(Debug, thiserror::Error)]
-pub enum CodexError {
-    #[error("cannot set up the model client: {0}")]
-    Client(#[from] ApiError),
-    #[error("the session has ended")]
-    SessionEnded,
-    #[error("cannot resume: {0}")]
-    Resume(String),
-}
 
 /// A handle on a running session: send `Op`s, read `Event`s.
 pub struct Codex {
@@ -43,191 +35,36 @@ pub struct Codex {
     rollout_path: Option<PathBuf>,
 }
 
-/// What a turn shares with the session.
-pub(crate) struct Shared {
-    pub config: Arc<Config>,
-    pub client: Arc<dyn ModelClient>,
-    pub events: EventSender,
-    pub instructions: String,
-    pub session_id: String,
-    pub history: Mutex<Vec<ResponseItem>>,
-    /// Where the session is recorded (`None` if the file could not be made).
-    pub recorder: Option<RolloutRecorder>,
-    /// Set once a failed write to the rollout has been reported.
-    pub record_failed: AtomicBool,
-    /// Input plus output tokens of the last model request, for auto-compaction.
-    pub last_request_tokens: Mutex<Option<u64>>,
-    /// User input that arrived while a turn was running.
-    pub pending_input: Mutex<Vec<ResponseItem>>,
-    pub total_usage: Mutex<TokenUsage>,
-    /// How commands are confined on this machine (`None` when they cannot be).
-    pub sandbox_type: SandboxType,
-    /// Commands approved for the session, by normalised key: `true` when approved to run
-    /// outside the sandbox.
-    pub approved_commands: Mutex<HashMap<String, bool>>,
-    /// Directories the user let patches write under for the rest of the session.
-    pub patch_roots: Mutex<Vec<PathBuf>>,
-    /// Approval requests waiting for the user's decision, by call id.
-    pub approvals: Mutex<HashMap<String, oneshot::Sender<ReviewDecision>>>,
-}
-
-impl Shared {
-    pub fn history(&self) -> std::sync::MutexGuard<'_, Vec<ResponseItem>> {
-        self.history.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn pending(&self) -> std::sync::MutexGuard<'_, Vec<ResponseItem>> {
-        self.pending_input.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Registers a pending approval; the receiver gets the user's decision.
-    pub fn await_approval(&self, call_id: &str) -> oneshot::Receiver<ReviewDecision> {
-        let (tx, rx) = oneshot::channel();
-        self.approvals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(call_id.to_string(), tx);
-        rx
-    }
-
-    pub fn session_approval(&self, key: &str) -> Option<bool> {
-        self.approved_commands
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(key)
-            .copied()
-    }
-
-    pub fn remember_approval(&self, key: String, unsandboxed: bool) {
-        self.approved_commands
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, unsandboxed);
-    }
-
-    pub fn granted_patch_roots(&self) -> Vec<PathBuf> {
-        self.patch_roots
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    pub fn grant_patch_root(&self, root: PathBuf) {
-        self.patch_roots
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(root);
-    }
-
-    fn resolve_approval(&self, call_id: &str, decision: ReviewDecision) {
-        let sender = self
-            .approvals
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(call_id);
-        if let Some(sender) = sender {
-            let _ = sender.send(decision);
-        }
-    }
-
-    /// Appends items to the history and to the rollout file.
-    pub fn record_items(&self, items: Vec<ResponseItem>) {
-        if items.is_empty() {
-            return;
-        }
-        let lines: Vec<RolloutLine> = items
-            .iter()
-            .cloned()
-            .map(RolloutLine::ResponseItem)
-            .collect();
-        self.history().extend(items);
-        self.record_lines(&lines);
-    }
-
-    /// Writes lines to the rollout; a failure is reported once and does not stop the session.
-    pub fn record_lines(&self, lines: &[RolloutLine]) {
-        let Some(recorder) = &self.recorder else {
-            return;
-        };
-        if let Err(e) = recorder.record(lines)
-            && !self.record_failed.swap(true, Ordering::SeqCst)
-        {
-            self.events.send(
-                "",
-                EventMsg::Warning {
-                    message: format!(
-                        "cannot write the session record {}: {e}; the session cannot be resumed",
-                        recorder.path().display()
-                    ),
-                },
-            );
-        }
-    }
-
-    /// The model's context window: configured, known for the model, or a cautious default.
-    pub fn context_window(&self) -> u64 {
-        context_window_for(&self.config)
-    }
-
-    /// Tokens at which the history is compacted before the next request.
-    pub fn auto_compact_limit(&self) -> u64 {
-        match self.config.model_auto_compact_token_limit {
-            Some(limit) if limit > 0 => limit as u64,
-            _ => self.context_window() * 9 / 10,
-        }
-    }
-
-    pub fn last_request_tokens(&self) -> Option<u64> {
-        *self
-            .last_request_tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-    }
-
-    pub fn set_last_request_tokens(&self, tokens: Option<u64>) {
-        *self
-            .last_request_tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = tokens;
-    }
-
-    pub fn usage(&self) -> std::sync::MutexGuard<'_, TokenUsage> {
-        self.total_usage.lock().unwrap_or_else(|e| e.into_inner())
-    }
+/// How to start a session beyond its config.
+#[derive(Default)]
+pub struct SessionOptions {
+    /// Continue the session recorded in this rollout file.
+    pub resume: Option<PathBuf>,
+    /// The model to talk to instead of the configured provider (scripted models in tests).
+    pub client: Option<Arc<dyn ModelClient>>,
+    /// The session id for a new session (a fresh UUID v7 when `None`).
+    pub session_id: Option<String>,
+    /// Tools offered beside the built-in ones (JavaScript tools, tests). A name already taken
+    /// is an error.
+    pub tools: Vec<Arc<dyn ToolHandler>>,
 }
 
 impl Codex {
     /// Starts a new session talking to the configured provider. Must be called within a tokio
     /// runtime; the session runs as tasks on it.
     pub fn spawn(config: Config) -> Result<Codex, CodexError> {
-        Self::spawn_from(config, None)
+        Self::start(config, SessionOptions::default())
     }
 
     /// Continues the session recorded in `rollout`, with its history.
     pub fn resume(config: Config, rollout: PathBuf) -> Result<Codex, CodexError> {
-        Self::spawn_from(config, Some(rollout))
-    }
-
-    fn spawn_from(config: Config, rollout: Option<PathBuf>) -> Result<Codex, CodexError> {
-        let start = match rollout {
-            Some(path) => Start::resumed(&config, &path)?,
-            None => Start::new(&config, uuid::Uuid::now_v7().to_string()),
-        };
-        let originator = originator(&config);
-        let settings = ModelSettings {
-            model: config.model.clone(),
-            reasoning_effort: config.model_reasoning_effort,
-            reasoning_summary: config.model_reasoning_summary,
-            verbosity: config.model_verbosity,
-            max_output_tokens: config.model_max_output_tokens,
-            session_id: start.session_id.clone(),
-            originator,
-            supports_reasoning: ModelSettings::model_supports_reasoning(&config.model)
-                || config.model_reasoning_effort.is_some()
-                || config.model_supports_reasoning_summaries,
-        };
-        let client = HttpModelClient::new(config.model_provider.clone(), settings)?;
-        Ok(Self::spawn_inner(config, Arc::new(client), start))
+        Self::start(
+            config,
+            SessionOptions {
+                resume: Some(rollout),
+                ..Default::default()
+            },
+        )
     }
 
     /// Starts a new session with a given model client (scripted models in tests).
@@ -235,16 +72,54 @@ impl Codex {
         config: Config,
         client: Arc<dyn ModelClient>,
         session_id: String,
-    ) -> Codex {
-        let start = Start::new(&config, session_id);
-        Self::spawn_inner(config, client, start)
+    ) -> Result<Codex, CodexError> {
+        Self::start(
+            config,
+            SessionOptions {
+                client: Some(client),
+                session_id: Some(session_id),
+                ..Default::default()
+            },
+        )
     }
 
-    fn spawn_inner(config: Config, client: Arc<dyn ModelClient>, start: Start) -> Codex {
+    /// Starts (or resumes) a session.
+    pub fn start(config: Config, options: SessionOptions) -> Result<Codex, CodexError> {
+        let tools = build_registry(&config, &options.tools)?;
+        let start = match &options.resume {
+            Some(path) => Start::resumed(&config, path)?,
+            None => {
+                let id = options
+                    .session_id
+                    .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+                Start::new(&config, id)
+            }
+        };
+        let client = match options.client {
+            Some(client) => client,
+            None => Arc::new(HttpModelClient::new(
+                config.model_provider.clone(),
+                model_settings(&config, &start.session_id),
+            )?),
+        };
+        Ok(Self::spawn_inner(config, client, tools, start))
+    }
+
+    fn spawn_inner(
+        config: Config,
+        client: Arc<dyn ModelClient>,
+        tools: ToolRegistry,
+        start: Start,
+    ) -> Codex {
         let (sub_tx, sub_rx) = mpsc::channel(32);
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
         let events = EventSender::new(ev_tx);
-        let session_id = start.session_id.clone();
+        let Start {
+            session_id,
+            history,
+            recorder,
+            mut warnings,
+        } = start;
         let instructions = config
             .base_instructions
             .clone()
@@ -261,9 +136,6 @@ impl Codex {
                 reasoning_effort: config.model_reasoning_effort,
             }),
         );
-        for message in start.warnings {
-            events.send("", EventMsg::Warning { message });
-        }
         let sandbox_type = sandbox_type_for(&config);
         if config.sandbox_policy != SandboxPolicy::DangerFullAccess
             && sandbox_type == SandboxType::None
@@ -274,35 +146,33 @@ impl Codex {
             } else {
                 support.describe()
             };
-            events.send(
-                "",
-                EventMsg::Warning {
-                    message: format!(
-                        "commands cannot be sandboxed here ({why}); they will be asked about, \
-                         or refused under the `never` approval policy"
-                    ),
-                },
-            );
+            warnings.push(format!(
+                "commands cannot be sandboxed here ({why}); they will be asked about, or \
+                 refused under the `never` approval policy"
+            ));
         }
-        let rollout_path = start.recorder.as_ref().map(|r| r.path().to_path_buf());
-        let shared = Arc::new(Shared {
-            config: Arc::new(config),
+        let recorder = recorder.and_then(|r| match RolloutWriter::start(r) {
+            Ok(writer) => Some(writer),
+            Err(e) => {
+                warnings.push(format!("cannot record this session: {e}"));
+                None
+            }
+        });
+        for message in warnings {
+            events.send("", EventMsg::Warning { message });
+        }
+        let rollout_path = recorder.as_ref().map(|r| r.path().to_path_buf());
+        let session = Arc::new(Session::new(SessionParts {
+            config,
             client,
             events,
             instructions,
             session_id: session_id.clone(),
-            history: Mutex::new(start.history),
-            recorder: start.recorder,
-            record_failed: AtomicBool::new(false),
-            last_request_tokens: Mutex::new(None),
-            pending_input: Mutex::new(Vec::new()),
-            total_usage: Mutex::new(TokenUsage::default()),
             sandbox_type,
-            approved_commands: Mutex::new(HashMap::new()),
-            patch_roots: Mutex::new(Vec::new()),
-            approvals: Mutex::new(HashMap::new()),
-        });
-        tokio::spawn(submission_loop(shared, sub_rx));
+            recorder,
+            history,
+        }));
+        tokio::spawn(submission_loop(session, Arc::new(tools), sub_rx));
         Codex {
             submissions: sub_tx,
             events: ev_rx,
@@ -338,6 +208,19 @@ impl Codex {
     }
 }
 
+fn model_settings(config: &Config, session_id: &str) -> ModelSettings {
+    ModelSettings {
+        model: config.model.clone(),
+        reasoning_effort: config.model_reasoning_effort,
+        reasoning_summary: config.model_reasoning_summary,
+        verbosity: config.model_verbosity,
+        max_output_tokens: config.model_max_output_tokens,
+        session_id: session_id.to_string(),
+        originator: originator(config),
+        supports_reasoning: config.model_family.supports_reasoning,
+    }
+}
+
 /// The platform's sandbox, when it works here and the helper executable is known.
 fn sandbox_type_for(config: &Config) -> SandboxType {
     if cfg!(target_os = "linux") {
@@ -355,9 +238,25 @@ struct RunningTurn {
     handle: JoinHandle<()>,
 }
 
-async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>) {
+async fn submission_loop(
+    session: Arc<Session>,
+    tools: Arc<ToolRegistry>,
+    mut rx: mpsc::Receiver<Submission>,
+) {
     let mut running: Option<RunningTurn> = None;
     let mut last_sub_id = String::new();
+    let start_turn = |sub_id: String, input: Vec<ResponseItem>, options: TurnOptions| {
+        let cancel = CancellationToken::new();
+        let handle = tokio::spawn(run_turn(
+            session.clone(),
+            tools.clone(),
+            sub_id,
+            input,
+            options,
+            cancel.clone(),
+        ));
+        RunningTurn { cancel, handle }
+    };
     loop {
         let finished = async {
             match running.as_mut() {
@@ -378,41 +277,32 @@ async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>
                 };
                 match sub.op {
                     Op::UserTurn { items, final_output_json_schema, cyber_access_program } => {
-                        let input = user_message(&shared, &sub.id, &items);
-                        let text = typed_text(&items);
-                        if let Err(e) = append_history(
-                                &shared.config.codex_home,
-                                &shared.config.history,
-                                &shared.session_id,
-                                &text,
-                            )
-                        {
-                            tracing::warn!(error = %e, "cannot append to history.jsonl");
-                        }
+                        let input = user_message(&session, &sub.id, &items);
+                        remember_prompt(&session, typed_text(&items));
                         if running.is_some() {
-                            shared.pending().push(input);
+                            session.data().pending_input.push(input);
                         } else {
                             last_sub_id = sub.id.clone();
                             let options = TurnOptions {
                                 schema: final_output_json_schema,
                                 cyber_access_program,
                             };
-                            running = Some(start_turn(&shared, sub.id, vec![input], options));
+                            running = Some(start_turn(sub.id, vec![input], options));
                         }
                     }
                     Op::Compact => {
                         if running.is_some() {
-                            shared.events.send(&sub.id, EventMsg::Warning {
+                            session.events.send(&sub.id, EventMsg::Warning {
                                 message: "a turn is running; compact when it has finished".into(),
                             });
                         } else {
                             let cancel = CancellationToken::new();
-                            let handle = tokio::spawn(run_compact_task(shared.clone(), sub.id));
+                            let handle = tokio::spawn(run_compact_task(session.clone(), sub.id));
                             running = Some(RunningTurn { cancel, handle });
                         }
                     }
                     Op::ExecApproval { id, decision } | Op::PatchApproval { id, decision } => {
-                        shared.resolve_approval(&id, decision);
+                        session.resolve_approval(&id, decision);
                     }
                     Op::Interrupt => {
                         if let Some(turn) = &running {
@@ -424,7 +314,8 @@ async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>
                             turn.cancel.cancel();
                             let _ = turn.handle.await;
                         }
-                        shared.events.send(&sub.id, EventMsg::ShutdownComplete);
+                        session.flush_record().await;
+                        session.events.send(&sub.id, EventMsg::ShutdownComplete);
                         return;
                     }
                 }
@@ -432,30 +323,24 @@ async fn submission_loop(shared: Arc<Shared>, mut rx: mpsc::Receiver<Submission>
             _ = finished => {
                 running = None;
                 // Input that arrived as the turn was ending starts the next turn.
-                let pending: Vec<ResponseItem> = std::mem::take(&mut *shared.pending());
+                let pending = session.take_pending();
                 if !pending.is_empty() {
-                    running = Some(start_turn(&shared, last_sub_id.clone(), pending, TurnOptions::default()));
+                    running = Some(start_turn(last_sub_id.clone(), pending, TurnOptions::default()));
                 }
             }
         }
     }
 }
 
-fn start_turn(
-    shared: &Arc<Shared>,
-    sub_id: String,
-    input: Vec<ResponseItem>,
-    options: TurnOptions,
-) -> RunningTurn {
-    let cancel = CancellationToken::new();
-    let handle = tokio::spawn(run_turn(
-        shared.clone(),
-        sub_id,
-        input,
-        options,
-        cancel.clone(),
-    ));
-    RunningTurn { cancel, handle }
+/// Appends the prompt to `history.jsonl`, off the async workers.
+fn remember_prompt(session: &Arc<Session>, text: String) {
+    let config = session.config.clone();
+    let session_id = session.session_id.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = append_history(&config.codex_home, &config.history, &session_id, &text) {
+            tracing::warn!(error = %e, "cannot append to history.jsonl");
+        }
+    });
 }
 
 /// What the user typed, for `history.jsonl`.
@@ -473,7 +358,7 @@ fn typed_text(items: &[UserInput]) -> String {
 /// The user's input as one message: each image in an `<image>` wrapper naming it, then the
 /// texts joined by blank lines (the order and wrapper the Codex CLI uses). An image that cannot
 /// be read is named in the message and reported, rather than dropped silently.
-fn user_message(shared: &Shared, sub_id: &str, items: &[UserInput]) -> ResponseItem {
+fn user_message(session: &Session, sub_id: &str, items: &[UserInput]) -> ResponseItem {
     let mut texts: Vec<String> = Vec::new();
     let mut content: Vec<ContentItem> = Vec::new();
     let mut n = 0;
@@ -488,7 +373,7 @@ fn user_message(shared: &Shared, sub_id: &str, items: &[UserInput]) -> ResponseI
                 Ok(url) => (url, Some(path)),
                 Err(message) => {
                     texts.push(format!("[an image was not attached: {message}]"));
-                    shared.events.send(sub_id, EventMsg::Warning { message });
+                    session.events.send(sub_id, EventMsg::Warning { message });
                     continue;
                 }
             },

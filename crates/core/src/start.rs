@@ -6,20 +6,9 @@ use codex_config::Config;
 use codex_protocol::ResponseItem;
 
 use crate::context::{agents_message, discover_agents_md};
+use crate::error::CodexError;
 use crate::prompt::{environment_context, shell_name};
 use crate::rollout::{RolloutLine, RolloutRecorder, SessionMeta, load_rollout};
-use crate::session::CodexError;
-
-/// A window assumed for unknown models (most current models have at least this).
-const DEFAULT_CONTEXT_WINDOW: u64 = 128_000;
-
-/// The model's context window: configured, known for the model, or a cautious default.
-pub(crate) fn context_window_for(config: &Config) -> u64 {
-    config
-        .model_context_window
-        .or_else(|| crate::model_family::context_window(&config.model))
-        .unwrap_or(DEFAULT_CONTEXT_WINDOW)
-}
 
 /// Who is calling, as sent to the provider and recorded in the rollout.
 pub(crate) fn originator(config: &Config) -> String {
@@ -102,7 +91,7 @@ impl Start {
     }
 
     pub fn resumed(config: &Config, path: &Path) -> Result<Start, CodexError> {
-        let window = context_window_for(config);
+        let window = config.context_window;
         // About half the window (4 bytes a token), so the first request has room to spare.
         let budget = (window * 2) as usize;
         let loaded = load_rollout(path, budget)

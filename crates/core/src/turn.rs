@@ -1,35 +1,31 @@
-//! One turn: sample the model, answer its tool calls, repeat until it answers without any.
+//! One turn: sample the model, answer its tool calls through the registry, repeat until it
+//! answers without any.
 
 use std::sync::Arc;
 
 use codex_protocol::{
-    EventMsg, ReasoningContent, ReasoningSummaryPart, ResponseItem, TokenUsage, TokenUsageInfo,
-    TurnAbortReason,
+    ErrorKind, EventMsg, ReasoningContent, ReasoningSummaryPart, ResponseItem, TokenUsage,
+    TokenUsageInfo, TurnAbortReason,
 };
-use codex_providers::{ApiError, Prompt, ResponseEvent, RetryNotice, backoff};
+use codex_providers::{ApiError, Prompt};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use crate::compact::{compact, estimate_tokens};
 use crate::context::is_context_message;
-use crate::cost::{Price, estimate, known_price};
 use crate::notify::notify;
 use crate::rollout::{RolloutLine, TurnContextLine};
-use crate::session::Shared;
-use crate::tools::{ToolContext, TurnDiffTracker, dispatch, dispatch_custom, tool_specs};
+use crate::sampling::sample;
+use crate::state::Session;
+use crate::tools::{ToolInput, ToolRegistry, TurnContext, TurnDiffTracker};
 
 /// A tool call taken from a response, to be answered.
-enum Call {
-    Function {
-        name: String,
-        arguments: String,
-        call_id: String,
-    },
-    Custom {
-        name: String,
-        input: String,
-        call_id: String,
-    },
+struct Call {
+    name: String,
+    call_id: String,
+    /// JSON arguments, or the freeform input.
+    input: String,
+    freeform: bool,
 }
 
 /// What the user asked of this turn beyond its input.
@@ -40,13 +36,24 @@ pub(crate) struct TurnOptions {
     pub cyber_access_program: Option<String>,
 }
 
-pub(crate) struct Sampled {
-    pub items: Vec<ResponseItem>,
-    pub usage: Option<TokenUsage>,
+/// Why a turn stopped early: a message for the user and its kind.
+pub(crate) struct TurnError {
+    pub message: String,
+    pub kind: ErrorKind,
+}
+
+impl From<ApiError> for TurnError {
+    fn from(e: ApiError) -> Self {
+        TurnError {
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
 }
 
 pub(crate) async fn run_turn(
-    shared: Arc<Shared>,
+    session: Arc<Session>,
+    tools: Arc<ToolRegistry>,
     sub_id: String,
     input: Vec<ResponseItem>,
     options: TurnOptions,
@@ -56,35 +63,35 @@ pub(crate) async fn run_turn(
         schema,
         cyber_access_program,
     } = options;
-    let events = &shared.events;
+    let events = &session.events;
     events.send(
         &sub_id,
         EventMsg::TaskStarted {
-            model_context_window: Some(shared.context_window()),
+            model_context_window: Some(session.context_window()),
         },
     );
     let input_texts: Vec<String> = input
         .iter()
         .filter_map(ResponseItem::message_text)
         .collect();
-    shared.record_lines(&[RolloutLine::TurnContext(TurnContextLine {
-        cwd: shared.config.cwd.clone(),
-        approval_policy: shared.config.approval_policy,
-        sandbox_policy: shared.config.sandbox_policy.clone(),
-        model: shared.config.model.clone(),
-        effort: shared.config.model_reasoning_effort,
+    session.record_lines(vec![RolloutLine::TurnContext(TurnContextLine {
+        cwd: session.config.cwd.clone(),
+        approval_policy: session.config.approval_policy,
+        sandbox_policy: session.config.sandbox_policy.clone(),
+        model: session.config.model.clone(),
+        effort: session.config.model_reasoning_effort,
         cyber_access_program: cyber_access_program.clone(),
     })]);
     // Access programs belong to OpenAI's own service.
     let cyber_access_program = match cyber_access_program {
-        Some(program) if shared.config.model_provider.id != "openai" => {
+        Some(program) if session.config.model_provider.id != "openai" => {
             events.send(
                 &sub_id,
                 EventMsg::Warning {
                     message: format!(
                         "--cyber-access-program {program} applies to the built-in openai \
                          provider only; not sent to `{}`",
-                        shared.config.model_provider.id
+                        session.config.model_provider.id
                     ),
                 },
             );
@@ -92,13 +99,13 @@ pub(crate) async fn run_turn(
         }
         other => other,
     };
-    if let Err(message) = check_fits(&shared, &input) {
-        finish_with_error(&shared, &sub_id, message, None, TokenUsage::default());
+    if let Err(error) = check_fits(&session, &input) {
+        finish_with_error(&session, &sub_id, error, None, TokenUsage::default());
         return;
     }
-    shared.record_items(input);
-    let tools = ToolContext {
-        shared: shared.clone(),
+    session.record_items(input);
+    let turn = TurnContext {
+        session: session.clone(),
         sub_id: sub_id.clone(),
         cancel: cancel.clone(),
         turn_diff: Arc::new(TurnDiffTracker::default()),
@@ -106,32 +113,33 @@ pub(crate) async fn run_turn(
     let mut turn_usage = TokenUsage::default();
     let mut last_agent_message: Option<String> = None;
     loop {
-        let pending: Vec<ResponseItem> = std::mem::take(&mut *shared.pending());
-        shared.record_items(pending);
+        session.record_items(session.take_pending());
         // Compact first when the last request (or, after a resume, the history itself) is
         // close to the window.
-        let used = shared
-            .last_request_tokens()
-            .unwrap_or_else(|| estimate_tokens(&shared.history()));
-        if used >= shared.auto_compact_limit() {
-            match compact(&shared, &sub_id).await {
+        let used = {
+            let data = session.data();
+            data.last_request_tokens
+                .unwrap_or_else(|| estimate_tokens(&data.history))
+        };
+        if used >= session.auto_compact_limit() {
+            match compact(&session, &sub_id).await {
                 Ok(usage) => turn_usage.add(&usage),
                 Err(e) => {
-                    finish_with_error(&shared, &sub_id, e, last_agent_message, turn_usage);
+                    finish_with_error(&session, &sub_id, e.into(), last_agent_message, turn_usage);
                     return;
                 }
             }
         }
         let prompt = Prompt {
-            instructions: shared.instructions.clone(),
-            input: shared.history().clone(),
-            tools: tool_specs(&shared.config),
+            instructions: session.instructions.clone(),
+            input: session.history_snapshot(),
+            tools: tools.specs(),
             output_schema: schema.clone(),
             parallel_tool_calls: false,
             cyber_access_program: cyber_access_program.clone(),
         };
         let sampled = tokio::select! {
-            result = sample(&shared, &sub_id, &prompt) => result,
+            result = sample(&session, &sub_id, &prompt) => result,
             _ = cancel.cancelled() => {
                 events.send(&sub_id, EventMsg::TurnAborted { reason: TurnAbortReason::Interrupted });
                 return;
@@ -140,28 +148,31 @@ pub(crate) async fn run_turn(
         let sampled = match sampled {
             Ok(sampled) => sampled,
             Err(e) => {
-                finish_with_error(&shared, &sub_id, e, last_agent_message, turn_usage);
+                finish_with_error(&session, &sub_id, e.into(), last_agent_message, turn_usage);
                 return;
             }
         };
         if let Some(usage) = sampled.usage {
             turn_usage.add(&usage);
-            let total = {
-                let mut total = shared.usage();
-                total.add(&usage);
-                *total
-            };
             let used = usage.input_tokens + usage.output_tokens;
-            shared.set_last_request_tokens(Some(used));
+            let total = {
+                let mut data = session.data();
+                data.total_usage.add(&usage);
+                data.last_request_tokens = Some(used);
+                data.total_usage
+            };
             let event = EventMsg::TokenCount {
                 info: Some(TokenUsageInfo {
                     total_token_usage: total,
                     last_token_usage: usage,
-                    model_context_window: Some(shared.context_window()),
-                    context_left_percent: Some(context_left_percent(used, shared.context_window())),
+                    model_context_window: Some(session.context_window()),
+                    context_left_percent: Some(context_left_percent(
+                        used,
+                        session.context_window(),
+                    )),
                 }),
             };
-            shared.record_lines(&[RolloutLine::EventMsg(event.clone())]);
+            session.record_lines(vec![RolloutLine::EventMsg(event.clone())]);
             events.send(&sub_id, event);
         }
         let mut calls = Vec::new();
@@ -190,61 +201,50 @@ pub(crate) async fn run_turn(
                     arguments,
                     call_id,
                     ..
-                } => calls.push(Call::Function {
+                } => calls.push(Call {
                     name: name.clone(),
-                    arguments: arguments.clone(),
                     call_id: call_id.clone(),
+                    input: arguments.clone(),
+                    freeform: false,
                 }),
                 ResponseItem::CustomToolCall {
                     name,
                     input,
                     call_id,
                     ..
-                } => calls.push(Call::Custom {
+                } => calls.push(Call {
                     name: name.clone(),
-                    input: input.clone(),
                     call_id: call_id.clone(),
+                    input: input.clone(),
+                    freeform: true,
                 }),
                 _ => {}
             }
         }
-        shared.record_items(sampled.items);
+        session.record_items(sampled.items);
         if calls.is_empty() {
-            if shared.pending().is_empty() {
+            if session.data().pending_input.is_empty() {
                 break;
             }
             continue;
         }
         for call in calls {
-            // Every call gets exactly one output, even when the turn is being stopped.
-            let aborted = "aborted: the user interrupted the turn".to_string();
-            let item = match call {
-                Call::Function {
-                    name,
-                    arguments,
-                    call_id,
-                } => {
-                    let output = if cancel.is_cancelled() {
-                        aborted.into()
-                    } else {
-                        dispatch(&tools, &name, &call_id, &arguments).await
-                    };
-                    ResponseItem::FunctionCallOutput { call_id, output }
-                }
-                Call::Custom {
-                    name,
-                    input,
-                    call_id,
-                } => {
-                    let output = if cancel.is_cancelled() {
-                        aborted
-                    } else {
-                        dispatch_custom(&tools, &name, &call_id, &input).await
-                    };
-                    ResponseItem::CustomToolCallOutput { call_id, output }
+            let input = if call.freeform {
+                ToolInput::Freeform { input: &call.input }
+            } else {
+                ToolInput::Function {
+                    arguments: &call.input,
                 }
             };
-            shared.record_items(vec![item]);
+            // Every call gets exactly one output, even when the turn is being stopped.
+            let item = if cancel.is_cancelled() {
+                aborted_output(&call)
+            } else {
+                tools
+                    .dispatch(&turn, &call.name, &call.call_id, input)
+                    .await
+            };
+            session.record_items(vec![item]);
         }
         if cancel.is_cancelled() {
             events.send(
@@ -256,7 +256,8 @@ pub(crate) async fn run_turn(
             return;
         }
     }
-    let cost_usd = turn_cost(&shared, &turn_usage);
+    session.flush_record().await;
+    let cost_usd = turn_cost(&session, &turn_usage);
     events.send(
         &sub_id,
         EventMsg::TaskComplete {
@@ -265,12 +266,12 @@ pub(crate) async fn run_turn(
             cost_usd,
         },
     );
-    if let Some(argv) = &shared.config.notify {
+    if let Some(argv) = &session.config.notify {
         let payload = serde_json::json!({
             "type": "agent-turn-complete",
-            "thread-id": shared.session_id,
+            "thread-id": session.session_id,
             "turn-id": sub_id,
-            "cwd": shared.config.cwd,
+            "cwd": session.config.cwd,
             "input-messages": input_texts,
             "last-assistant-message": last_agent_message,
         });
@@ -278,70 +279,81 @@ pub(crate) async fn run_turn(
     }
 }
 
+fn aborted_output(call: &Call) -> ResponseItem {
+    let text = "aborted: the user interrupted the turn".to_string();
+    let call_id = call.call_id.clone();
+    if call.freeform {
+        ResponseItem::CustomToolCallOutput {
+            call_id,
+            output: text,
+        }
+    } else {
+        ResponseItem::FunctionCallOutput {
+            call_id,
+            output: text.into(),
+        }
+    }
+}
+
 /// The user's new input is always sent whole: when it cannot fit the model's window beside the
 /// instructions and the opening context, the turn stops before anything is sent or recorded.
-fn check_fits(shared: &Shared, input: &[ResponseItem]) -> Result<(), String> {
-    let window = shared.context_window();
-    let fixed = shared.instructions.len() as u64 / 4
-        + estimate_tokens(
-            &shared
-                .history()
-                .iter()
-                .filter(|i| is_context_message(i))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
+fn check_fits(session: &Session, input: &[ResponseItem]) -> Result<(), TurnError> {
+    let window = session.context_window();
+    let context: Vec<ResponseItem> = session
+        .data()
+        .history
+        .iter()
+        .filter(|i| is_context_message(i))
+        .cloned()
+        .collect();
+    let fixed = session.instructions.len() as u64 / 4 + estimate_tokens(&context);
     let needed = estimate_tokens(input);
     if fixed + needed <= window {
         return Ok(());
     }
-    Err(format!(
-        "the message is about {needed} tokens and cannot be sent whole: the model's context \
-         window is {window} tokens, of which the instructions and opening context take about \
-         {fixed}, leaving {} for the message. Shorten it, or set model_context_window if this \
-         model takes more.",
-        window.saturating_sub(fixed)
-    ))
+    Err(TurnError {
+        kind: ErrorKind::ContextWindow,
+        message: format!(
+            "the message is about {needed} tokens and cannot be sent whole: the model's context \
+             window is {window} tokens, of which the instructions and opening context take \
+             about {fixed}, leaving {} for the message. Shorten it, or set \
+             model_context_window if this model takes more.",
+            window.saturating_sub(fixed)
+        ),
+    })
 }
 
 fn finish_with_error(
-    shared: &Shared,
+    session: &Session,
     sub_id: &str,
-    error: impl std::fmt::Display,
+    error: TurnError,
     last_agent_message: Option<String>,
     usage: TokenUsage,
 ) {
-    shared.events.send(
+    session.events.send(
         sub_id,
         EventMsg::Error {
-            message: error.to_string(),
+            message: error.message,
+            kind: error.kind,
         },
     );
-    shared.events.send(
+    session.events.send(
         sub_id,
         EventMsg::TaskComplete {
             last_agent_message,
             usage,
-            cost_usd: turn_cost(shared, &usage),
+            cost_usd: turn_cost(session, &usage),
         },
     );
 }
 
-/// Estimated dollars for `usage` with the configured or well-known price of the model.
-fn turn_cost(shared: &Shared, usage: &TokenUsage) -> Option<f64> {
-    let config = &shared.config;
-    let price = config
-        .toml
-        .model_prices
-        .as_ref()
-        .and_then(|p| p.get(&config.model))
-        .map(|p| Price {
-            input: p.input,
-            cached_input: p.cached_input.unwrap_or(p.input),
-            output: p.output,
-        })
-        .or_else(|| known_price(&config.model))?;
-    Some(estimate(usage, price))
+/// Estimated dollars for `usage` at the model's price (configured or known for its family).
+fn turn_cost(session: &Session, usage: &TokenUsage) -> Option<f64> {
+    session
+        .config
+        .model_family
+        .price
+        .map(|price| price.estimate(usage))
 }
 
 /// Share of the window left, measured past a baseline the instructions always take.
@@ -356,23 +368,26 @@ fn context_left_percent(used: u64, window: u64) -> u8 {
 }
 
 /// `Op::Compact`: summarise the conversation now, as a turn of its own.
-pub(crate) async fn run_compact_task(shared: Arc<Shared>, sub_id: String) {
-    shared.events.send(
+pub(crate) async fn run_compact_task(session: Arc<Session>, sub_id: String) {
+    session.events.send(
         &sub_id,
         EventMsg::TaskStarted {
-            model_context_window: Some(shared.context_window()),
+            model_context_window: Some(session.context_window()),
         },
     );
-    match compact(&shared, &sub_id).await {
-        Ok(usage) => shared.events.send(
-            &sub_id,
-            EventMsg::TaskComplete {
-                last_agent_message: None,
-                usage,
-                cost_usd: turn_cost(&shared, &usage),
-            },
-        ),
-        Err(e) => finish_with_error(&shared, &sub_id, e, None, TokenUsage::default()),
+    match compact(&session, &sub_id).await {
+        Ok(usage) => {
+            session.flush_record().await;
+            session.events.send(
+                &sub_id,
+                EventMsg::TaskComplete {
+                    last_agent_message: None,
+                    usage,
+                    cost_usd: turn_cost(&session, &usage),
+                },
+            );
+        }
+        Err(e) => finish_with_error(&session, &sub_id, e.into(), None, TokenUsage::default()),
     }
 }
 
@@ -393,77 +408,4 @@ fn reasoning_text(
         .map(ReasoningContent::text)
         .collect::<Vec<_>>()
         .join("")
-}
-
-/// One model response, re-requested when the stream breaks (up to `stream_max_retries`).
-pub(crate) async fn sample(
-    shared: &Shared,
-    sub_id: &str,
-    prompt: &Prompt,
-) -> Result<Sampled, ApiError> {
-    let max = shared.client.stream_max_retries();
-    let mut retries = 0u64;
-    loop {
-        match sample_once(shared, sub_id, prompt).await {
-            Ok(sampled) => return Ok(sampled),
-            Err(e) if e.is_stream_retryable() && retries < max => {
-                retries += 1;
-                let delay = backoff(retries);
-                // Worded as the Codex CLI words it: clients match on this text.
-                shared.events.send(
-                    sub_id,
-                    EventMsg::StreamError {
-                        message: format!(
-                            "Reconnecting... {retries}/{max} (stream disconnected before \
-                             completion: {e}; next attempt in {:.1}s)",
-                            delay.as_secs_f64()
-                        ),
-                    },
-                );
-                tokio::time::sleep(delay).await;
-            }
-            Err(ApiError::Stream(message)) => {
-                return Err(ApiError::Stream(format!(
-                    "stream disconnected before completion: {message} (gave up after {retries} \
-                     reconnects)"
-                )));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-async fn sample_once(shared: &Shared, sub_id: &str, prompt: &Prompt) -> Result<Sampled, ApiError> {
-    // A retried request (5xx, 429) is reported before its wait, however long it is.
-    let on_retry = |notice: RetryNotice| {
-        shared.events.send(
-            sub_id,
-            EventMsg::Warning {
-                message: notice.to_string(),
-            },
-        );
-    };
-    let mut stream = shared.client.stream_with_notices(prompt, &on_retry).await?;
-    let mut items = Vec::new();
-    while let Some(event) = stream.next().await {
-        match event? {
-            ResponseEvent::Created => {}
-            ResponseEvent::OutputTextDelta(delta) => {
-                shared
-                    .events
-                    .send(sub_id, EventMsg::AgentMessageDelta { delta });
-            }
-            ResponseEvent::ReasoningSummaryDelta(delta)
-            | ResponseEvent::ReasoningContentDelta(delta) => {
-                shared
-                    .events
-                    .send(sub_id, EventMsg::AgentReasoningDelta { delta });
-            }
-            ResponseEvent::OutputItemDone(item) => items.push(item),
-            ResponseEvent::Completed { usage, .. } => return Ok(Sampled { items, usage }),
-        }
-    }
-    Err(ApiError::Stream(
-        "the model stream ended before the response completed".into(),
-    ))
 }

@@ -254,7 +254,7 @@ async fn stream_retries_run_out_with_an_error() {
     let error = events
         .iter()
         .find_map(|e| match &e.msg {
-            EventMsg::Error { message } => Some(message.clone()),
+            EventMsg::Error { message, .. } => Some(message.clone()),
             _ => None,
         })
         .unwrap();

@@ -69,6 +69,10 @@ pub enum EventMsg {
     /// The turn cannot go on; a `TaskComplete` still follows.
     Error {
         message: String,
+        /// What kind of failure, for front-ends that act on it (retry later, re-authenticate,
+        /// shorten the input) without parsing the message.
+        #[serde(default)]
+        kind: ErrorKind,
     },
     /// Something the user should know that does not stop the turn.
     Warning {
@@ -193,4 +197,30 @@ pub struct PatchApplyEndEvent {
 pub enum TurnAbortReason {
     Interrupted,
     Replaced,
+}
+
+/// The kinds of failure a front-end can act on.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// Missing or rejected credentials.
+    Auth,
+    /// The provider is rate limiting, and waiting more was not allowed.
+    RateLimit,
+    /// The input does not fit the model's context window.
+    ContextWindow,
+    /// The response stream broke off, stalled or could not be read.
+    Stream,
+    /// The model service could not be reached, or kept failing.
+    Connection,
+    /// The request was refused (bad request, unknown model, another 4xx).
+    Request,
+    /// The model reported a failure of the response itself.
+    Model,
+    /// The sandbox could not be set up.
+    Sandbox,
+    /// The configuration is wrong.
+    Config,
+    #[default]
+    Other,
 }

@@ -28,20 +28,12 @@ pub struct ModelSettings {
     /// Sent as `session_id`/`conversation_id` and `prompt_cache_key`.
     pub session_id: String,
     pub originator: String,
-    /// Whether the model takes reasoning parameters.
+    /// Whether the model takes reasoning parameters (from its family record, or because the
+    /// user set an effort).
     pub supports_reasoning: bool,
 }
 
 impl ModelSettings {
-    /// Reasoning models by family, or any model the user set an effort for.
-    pub fn model_supports_reasoning(model: &str) -> bool {
-        let m = model.to_ascii_lowercase();
-        ["o1", "o3", "o4", "gpt-5", "codex"]
-            .iter()
-            .any(|p| m.starts_with(p))
-            || m.contains("codex")
-    }
-
     pub(crate) fn reasoning(&self) -> Option<Value> {
         if !self.supports_reasoning {
             return None;

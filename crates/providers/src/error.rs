@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use codex_protocol::ErrorKind;
+
 /// Why a model request failed, worded for the person who can fix it.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
@@ -101,6 +103,22 @@ fn code_suffix(code: &Option<String>) -> String {
 }
 
 impl ApiError {
+    /// The kind of failure, for front-ends that act on it.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            ApiError::MissingEnvKey { .. } | ApiError::Unauthorized { .. } => ErrorKind::Auth,
+            ApiError::UnknownModel { .. } | ApiError::Http { .. } => ErrorKind::Request,
+            ApiError::Retryable(_) | ApiError::RetriesExhausted { .. } => ErrorKind::Connection,
+            ApiError::WaitTooLong { .. } => ErrorKind::RateLimit,
+            ApiError::Stream(_) => ErrorKind::Stream,
+            ApiError::ResponseFailed { code, .. } => match code.as_deref() {
+                Some("context_length_exceeded") => ErrorKind::ContextWindow,
+                Some("rate_limit_exceeded") | Some("insufficient_quota") => ErrorKind::RateLimit,
+                _ => ErrorKind::Model,
+            },
+        }
+    }
+
     /// Whether re-sending the whole request may succeed (used for stream retries).
     pub fn is_stream_retryable(&self) -> bool {
         matches!(self, ApiError::Stream(_))

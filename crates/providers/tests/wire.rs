@@ -39,7 +39,7 @@ fn settings(model: &str) -> ModelSettings {
         max_output_tokens: None,
         session_id: "sess-1".into(),
         originator: "codex_cli_rs".into(),
-        supports_reasoning: ModelSettings::model_supports_reasoning(model),
+        supports_reasoning: codex_config::find_family(model).supports_reasoning,
     }
 }
 

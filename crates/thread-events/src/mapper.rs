@@ -128,7 +128,7 @@ impl ThreadEventMapper {
             EventMsg::StreamError { message } => vec![ThreadEvent::Error {
                 message: message.clone(),
             }],
-            EventMsg::Error { message } => {
+            EventMsg::Error { message, .. } => {
                 self.error = Some(message.clone());
                 vec![ThreadEvent::Error {
                     message: message.clone(),

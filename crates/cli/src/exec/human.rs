@@ -216,7 +216,7 @@ impl HumanOutput {
             EventMsg::StreamError { message } => {
                 writeln!(err, "{} {message}", self.paint(&YELLOW, "stream error:"))?;
             }
-            EventMsg::Error { message } => {
+            EventMsg::Error { message, .. } => {
                 writeln!(err, "{} {message}", self.paint(&RED, "error:"))?;
             }
             EventMsg::ContextCompacted => {

@@ -7,7 +7,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use codex_config::{Config, TrustLevel};
+use codex_config::Config;
 use codex_core::Codex;
 use codex_protocol::{EventMsg, Op, ReviewDecision, TokenUsage, UserInput};
 use serde_json::Value;
@@ -146,14 +146,7 @@ fn absolute(path: &Path) -> PathBuf {
 
 /// Inside a Git work tree, or in a project marked trusted.
 fn trusted_dir(config: &Config) -> bool {
-    let trusted = config
-        .toml
-        .projects
-        .as_ref()
-        .and_then(|p| p.get(&config.cwd.to_string_lossy().to_string()))
-        .and_then(|p| p.trust_level)
-        == Some(TrustLevel::Trusted);
-    trusted || config.cwd.ancestors().any(|dir| dir.join(".git").exists())
+    config.cwd_trusted || config.cwd.ancestors().any(|dir| dir.join(".git").exists())
 }
 
 fn read_prompt(arg: Option<&str>) -> Result<String, String> {
@@ -289,7 +282,7 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
                     })
                     .await;
             }
-            EventMsg::Error { message } => error = Some(message),
+            EventMsg::Error { message, .. } => error = Some(message),
             EventMsg::TaskComplete {
                 last_agent_message,
                 usage: turn_usage,

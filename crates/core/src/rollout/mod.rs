@@ -5,6 +5,7 @@
 mod list;
 pub(crate) mod reader;
 pub(crate) mod time;
+mod writer;
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use list::{SessionSummary, find_session, list_sessions};
 pub use reader::load_rollout;
+pub(crate) use writer::RolloutWriter;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SessionMeta {

@@ -1,80 +1,300 @@
-//! The tools offered to the model and the router that answers each call exactly once.
+//! Tools: each one is a [`ToolHandler`] — its spec and its behaviour together — registered in
+//! the session's [`ToolRegistry`]. The turn loop asks the registry; nothing else matches on
+//! tool names. Tools that act on the world go through one orchestration step
+//! ([`orchestrator`]): decide, ask, run (sandboxed or not), and retry outside the sandbox when
+//! it stood in the way and the policy allows.
 
-mod approval;
+mod orchestrator;
 mod patch;
 mod plan;
 mod shell;
 mod view_image;
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
-use codex_config::{Config, WireApi};
-use codex_protocol::FunctionOutput;
+use codex_config::{Config, PatchToolForm, ShellToolForm, WireApi};
+use codex_protocol::{FunctionOutput, ResponseItem};
 use codex_providers::ToolSpec;
+use futures_util::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
-use crate::session::Shared;
+use crate::state::Session;
 pub(crate) use patch::TurnDiffTracker;
 
-/// What a tool call may use while it runs.
-pub(crate) struct ToolContext {
-    pub shared: Arc<Shared>,
+/// A tool the model can call: what it is offered as, and what a call does.
+pub trait ToolHandler: Send + Sync {
+    /// The tool as offered to the model. Its name is the name calls arrive under.
+    fn spec(&self) -> ToolSpec;
+
+    /// Whether a call can change files or anything outside the conversation. Read-only tools
+    /// never need an approval.
+    fn is_mutating(&self) -> bool {
+        true
+    }
+
+    /// Answers one call. Every call gets exactly one output; a failure is an output with
+    /// `success: false` that tells the model what went wrong.
+    fn handle<'a>(&'a self, call: ToolCall<'a>) -> BoxFuture<'a, ToolOutput>;
+}
+
+/// How a call arrived: JSON arguments for a function tool, raw text for a freeform one.
+#[derive(Debug, Clone, Copy)]
+pub enum ToolInput<'a> {
+    Function { arguments: &'a str },
+    Freeform { input: &'a str },
+}
+
+/// One call of a tool, with what it may use while it runs.
+pub struct ToolCall<'a> {
+    pub call_id: &'a str,
+    pub input: ToolInput<'a>,
+    pub(crate) turn: &'a TurnContext,
+}
+
+impl ToolCall<'_> {
+    /// Fires when the turn is interrupted: a long-running tool should stop.
+    pub fn cancellation(&self) -> &CancellationToken {
+        &self.turn.cancel
+    }
+
+    /// The session's working directory.
+    pub fn cwd(&self) -> &Path {
+        &self.turn.session.config.cwd
+    }
+
+    /// The call's input as text: the JSON arguments, or the freeform input.
+    pub fn raw_input(&self) -> &str {
+        match self.input {
+            ToolInput::Function { arguments } => arguments,
+            ToolInput::Freeform { input } => input,
+        }
+    }
+}
+
+/// What a call answers the model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    pub success: bool,
+    pub content: FunctionOutput,
+}
+
+impl ToolOutput {
+    pub fn text(text: impl Into<String>) -> Self {
+        ToolOutput {
+            success: true,
+            content: FunctionOutput::Text(text.into()),
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Self {
+        ToolOutput {
+            success: false,
+            content: FunctionOutput::Text(text.into()),
+        }
+    }
+}
+
+/// What the tools of one turn share.
+pub(crate) struct TurnContext {
+    pub session: Arc<Session>,
     pub sub_id: String,
     pub cancel: CancellationToken,
     /// The turn's file changes, for `TurnDiff` events.
     pub turn_diff: Arc<TurnDiffTracker>,
 }
 
-/// The tools advertised to the model: the freeform `apply_patch` where the wire and model take
-/// it (Responses; GPT-5 and Codex models, or `features.apply_patch_freeform`), else the JSON one.
-pub(crate) fn tool_specs(config: &Config) -> Vec<ToolSpec> {
-    let model = config.model.to_ascii_lowercase();
-    let freeform = config.model_provider.wire_api == WireApi::Responses
-        && (config.feature_enabled("apply_patch_freeform")
-            || model.starts_with("gpt-5")
-            || model.contains("codex"));
-    let apply_patch = if freeform {
-        patch::freeform_spec()
-    } else {
-        patch::function_spec()
-    };
-    let mut specs = vec![shell::spec(), plan::spec(), apply_patch];
-    if config.feature_enabled("view_image_tool") {
-        specs.push(view_image::spec());
-    }
-    specs
+#[derive(Debug, thiserror::Error)]
+#[error("a tool named `{0}` is already registered")]
+pub struct DuplicateTool(pub String);
+
+struct Entry {
+    handler: Arc<dyn ToolHandler>,
+    /// Offered to the model; other entries only answer calls under older names.
+    offered: bool,
 }
 
-/// Answers one function call; the returned text is the call's output for the model.
-pub(crate) async fn dispatch(
-    ctx: &ToolContext,
-    name: &str,
-    call_id: &str,
-    arguments: &str,
-) -> FunctionOutput {
-    match name {
-        "shell" | "container.exec" => shell::handle_shell(ctx, call_id, arguments).await.into(),
-        "shell_command" => shell::handle_shell_command(ctx, call_id, arguments)
-            .await
-            .into(),
-        "update_plan" => plan::handle(ctx, arguments).into(),
-        "apply_patch" => patch::handle_function(ctx, call_id, arguments).await.into(),
-        "view_image" if ctx.shared.config.feature_enabled("view_image_tool") => {
-            view_image::handle(ctx, arguments)
+/// The tools of a session, by name.
+#[derive(Default)]
+pub struct ToolRegistry {
+    entries: HashMap<String, Entry>,
+    /// Names in registration order, so the model sees a stable list.
+    order: Vec<String>,
+}
+
+impl ToolRegistry {
+    /// Adds a tool offered to the model.
+    pub fn register(&mut self, handler: Arc<dyn ToolHandler>) -> Result<(), DuplicateTool> {
+        let name = tool_name(&handler.spec()).to_string();
+        self.insert(name, handler, true)
+    }
+
+    /// Adds a handler for calls under `name` that is not offered (older tool names).
+    fn alias(&mut self, name: &str, handler: Arc<dyn ToolHandler>) -> Result<(), DuplicateTool> {
+        self.insert(name.to_string(), handler, false)
+    }
+
+    fn insert(
+        &mut self,
+        name: String,
+        handler: Arc<dyn ToolHandler>,
+        offered: bool,
+    ) -> Result<(), DuplicateTool> {
+        if self.entries.contains_key(&name) {
+            return Err(DuplicateTool(name));
         }
-        other => format!("unsupported call: {other}").into(),
+        self.order.push(name.clone());
+        self.entries.insert(name, Entry { handler, offered });
+        Ok(())
+    }
+
+    /// The specs offered to the model, in registration order.
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.order
+            .iter()
+            .filter_map(|n| self.entries.get(n))
+            .filter(|e| e.offered)
+            .map(|e| e.handler.spec())
+            .collect()
+    }
+
+    /// Answers one call of the model with exactly one output item: the handler's, or an error
+    /// for a tool that does not exist.
+    pub(crate) async fn dispatch(
+        &self,
+        turn: &TurnContext,
+        name: &str,
+        call_id: &str,
+        input: ToolInput<'_>,
+    ) -> ResponseItem {
+        let output = match self.entries.get(name) {
+            Some(entry) => {
+                let call = ToolCall {
+                    call_id,
+                    input,
+                    turn,
+                };
+                entry.handler.handle(call).await
+            }
+            None => ToolOutput::error(format!("unsupported call: {name}")),
+        };
+        let call_id = call_id.to_string();
+        match input {
+            ToolInput::Function { .. } => ResponseItem::FunctionCallOutput {
+                call_id,
+                output: output.content,
+            },
+            ToolInput::Freeform { .. } => ResponseItem::CustomToolCallOutput {
+                call_id,
+                output: output.content.text(),
+            },
+        }
     }
 }
 
-/// Answers one freeform tool call.
-pub(crate) async fn dispatch_custom(
-    ctx: &ToolContext,
-    name: &str,
-    call_id: &str,
-    input: &str,
-) -> String {
-    match name {
-        "apply_patch" => patch::apply(ctx, call_id, input, None).await,
-        other => format!("unsupported custom tool call: {other}"),
+fn tool_name(spec: &ToolSpec) -> &str {
+    match spec {
+        ToolSpec::Function { name, .. } | ToolSpec::Freeform { name, .. } => name,
+    }
+}
+
+/// The built-in tools for this session's model and wire, then `extra` (tools given by the
+/// front-end: JavaScript tools, tests).
+pub(crate) fn build_registry(
+    config: &Config,
+    extra: &[Arc<dyn ToolHandler>],
+) -> Result<ToolRegistry, DuplicateTool> {
+    let family = &config.model_family;
+    let mut registry = ToolRegistry::default();
+    // Both shell forms answer calls whatever the model is offered, so older prompts work.
+    let argv: Arc<dyn ToolHandler> = Arc::new(shell::ShellTool);
+    let script: Arc<dyn ToolHandler> = Arc::new(shell::ShellCommandTool);
+    match family.shell_tool {
+        ShellToolForm::Argv => {
+            registry.register(argv.clone())?;
+            registry.alias("shell_command", script)?;
+        }
+        ShellToolForm::Script => {
+            registry.register(script)?;
+            registry.alias("shell", argv.clone())?;
+        }
+    }
+    registry.alias("container.exec", argv)?;
+    registry.register(Arc::new(plan::PlanTool))?;
+    // Freeform tools exist only on the Responses wire.
+    let freeform = family.patch_tool == PatchToolForm::Freeform
+        && config.model_provider.wire_api == WireApi::Responses;
+    registry.register(Arc::new(patch::PatchTool { freeform }))?;
+    if config.feature_enabled("view_image_tool") {
+        registry.register(Arc::new(view_image::ViewImageTool))?;
+    }
+    for tool in extra {
+        registry.register(tool.clone())?;
+    }
+    Ok(registry)
+}
+
+/// Parses a function call's JSON arguments, or says what is wrong with them.
+pub(crate) fn parse_arguments<T: serde::de::DeserializeOwned>(
+    call: &ToolCall<'_>,
+) -> Result<T, ToolOutput> {
+    serde_json::from_str(call.raw_input())
+        .map_err(|e| ToolOutput::error(format!("failed to parse function arguments: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use codex_config::{LoadOptions, load};
+
+    fn config(overrides: &[&str]) -> Config {
+        let dir = tempfile::tempdir().unwrap();
+        load(LoadOptions {
+            codex_home: Some(dir.path().to_path_buf()),
+            cwd: Some(dir.path().to_path_buf()),
+            cli_overrides: overrides.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        })
+        .unwrap()
+        .config
+    }
+
+    fn offered(registry: &ToolRegistry) -> Vec<(String, bool)> {
+        registry
+            .specs()
+            .iter()
+            .map(|s| match s {
+                ToolSpec::Function { name, .. } => (name.clone(), false),
+                ToolSpec::Freeform { name, .. } => (name.clone(), true),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_family_and_wire_choose_the_offered_forms() {
+        let gpt5 = build_registry(&config(&["model=gpt-5.1-codex-max"]), &[]).unwrap();
+        let names = offered(&gpt5);
+        assert_eq!(
+            names,
+            [
+                ("shell".to_string(), false),
+                ("update_plan".to_string(), false),
+                ("apply_patch".to_string(), true),
+                ("view_image".to_string(), false),
+            ]
+        );
+        // Older names still answer, but are not offered.
+        assert!(gpt5.entries.contains_key("shell_command"));
+        assert!(gpt5.entries.contains_key("container.exec"));
+        // No freeform tools on the Chat wire.
+        let chat = build_registry(
+            &config(&["model=gpt-5.1-codex-max", "model_provider=ollama"]),
+            &[],
+        )
+        .unwrap();
+        assert!(offered(&chat).contains(&("apply_patch".to_string(), false)));
+        let no_images = build_registry(&config(&["features.view_image_tool=false"]), &[]).unwrap();
+        assert!(!offered(&no_images).iter().any(|(n, _)| n == "view_image"));
     }
 }

@@ -3,22 +3,27 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use codex_apply_patch::{ChangeKind, Plan, PlanOptions, plan_patch, unified_diff};
-use codex_protocol::{EventMsg, FileChange, PatchApplyBeginEvent, PatchApplyEndEvent};
+use codex_protocol::{
+    ApplyPatchApprovalRequestEvent, EventMsg, FileChange, PatchApplyBeginEvent, PatchApplyEndEvent,
+};
 use codex_providers::ToolSpec;
 use codex_safety::{PatchRequest, SafetyCheck, assess_patch};
 use codex_sandbox::writable_roots;
+use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::ToolContext;
-use super::approval::{Answer, ask_patch};
+use super::orchestrator::{Action, Outcome, orchestrate};
+use super::{ToolCall, ToolHandler, ToolInput, ToolOutput, TurnContext, parse_arguments};
+use crate::state::Session;
 
 const DESCRIPTION: &str = include_str!("apply_patch_description.md");
 const GRAMMAR: &str = include_str!("apply_patch_grammar.lark");
 
-pub(crate) fn function_spec() -> ToolSpec {
+fn function_spec() -> ToolSpec {
     ToolSpec::Function {
         name: "apply_patch".into(),
         description: DESCRIPTION.into(),
@@ -33,7 +38,7 @@ pub(crate) fn function_spec() -> ToolSpec {
     }
 }
 
-pub(crate) fn freeform_spec() -> ToolSpec {
+fn freeform_spec() -> ToolSpec {
     ToolSpec::Freeform {
         name: "apply_patch".into(),
         description: "Edit files with a patch. Write the patch itself as the tool input; see the \
@@ -48,16 +53,38 @@ struct FunctionArgs {
     input: String,
 }
 
-pub(crate) async fn handle_function(ctx: &ToolContext, call_id: &str, arguments: &str) -> String {
-    match serde_json::from_str::<FunctionArgs>(arguments) {
-        Ok(args) => apply(ctx, call_id, &args.input, None).await,
-        Err(e) => format!("failed to parse function arguments: {e}"),
+/// `apply_patch`, offered as a freeform grammar tool or as a JSON function; both forms are
+/// answered whichever is offered.
+pub(crate) struct PatchTool {
+    pub freeform: bool,
+}
+
+impl ToolHandler for PatchTool {
+    fn spec(&self) -> ToolSpec {
+        if self.freeform {
+            freeform_spec()
+        } else {
+            function_spec()
+        }
+    }
+
+    fn handle<'a>(&'a self, call: ToolCall<'a>) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            let patch = match call.input {
+                ToolInput::Freeform { input } => input.to_string(),
+                ToolInput::Function { .. } => match parse_arguments::<FunctionArgs>(&call) {
+                    Ok(args) => args.input,
+                    Err(e) => return e,
+                },
+            };
+            apply(call.turn, call.call_id, &patch, None).await
+        })
     }
 }
 
 /// The writable roots of the sandbox policy and the parts of them that stay read-only.
-fn policy_roots(ctx: &ToolContext) -> (Vec<PathBuf>, Vec<PathBuf>) {
-    let config = &ctx.shared.config;
+fn policy_roots(session: &Session) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let config = &session.config;
     let tmpdir = config.env_var("TMPDIR").map(PathBuf::from);
     let roots = writable_roots(&config.sandbox_policy, &config.cwd, tmpdir.as_deref());
     let protected = roots
@@ -67,84 +94,139 @@ fn policy_roots(ctx: &ToolContext) -> (Vec<PathBuf>, Vec<PathBuf>) {
     (roots.into_iter().map(|r| r.root).collect(), protected)
 }
 
-/// Checks the patch against the files, decides whether it may be applied (asking the user when
-/// the policy says so), reports it and applies it; returns the model's output.
+/// Checks the patch against the files, lets the orchestration step decide whether it may be
+/// applied (asking the user when the policy says so), reports it and applies it.
 pub(crate) async fn apply(
-    ctx: &ToolContext,
+    turn: &TurnContext,
     call_id: &str,
     patch: &str,
     workdir: Option<&Path>,
-) -> String {
-    let shared = &ctx.shared;
-    let config = &shared.config;
-    let cwd = workdir.unwrap_or(&config.cwd);
+) -> ToolOutput {
+    let cwd = workdir.unwrap_or(&turn.session.config.cwd);
     // Resolve and check everything first; where it may write is decided below.
     let plan = match plan_patch(patch, &PlanOptions { cwd, roots: None }) {
         Ok(plan) => plan,
-        Err(e) => return format!("apply_patch verification failed: {e}"),
+        Err(e) => return ToolOutput::error(format!("apply_patch verification failed: {e}")),
     };
     let paths = plan.touched_paths();
-    let (mut roots, protected) = policy_roots(ctx);
-    roots.extend(shared.granted_patch_roots());
-    let check = assess_patch(&PatchRequest {
-        paths: &paths,
-        approval: config.approval_policy,
-        policy: &config.sandbox_policy,
-        writable_roots: &roots,
-        protected: &protected,
-    });
-    let changes = file_changes(&plan);
-    let auto_approved = matches!(check, SafetyCheck::AutoApprove { .. });
-    match check {
-        SafetyCheck::AutoApprove { .. } => {}
-        SafetyCheck::Reject { reason } => return format!("patch rejected: {reason}"),
-        SafetyCheck::AskUser { reason } => {
-            let outside: Vec<&PathBuf> = paths
-                .iter()
-                .filter(|p| !roots.iter().any(|r| p.starts_with(r)))
-                .collect();
-            let grant_root = common_parent(&outside);
-            match ask_patch(ctx, call_id, changes.clone(), reason, grant_root.clone()).await {
-                Answer::Run { for_session } => {
-                    if for_session && let Some(root) = grant_root {
-                        shared.grant_patch_root(root);
-                    }
-                }
-                Answer::Denied => return "patch rejected by the user".to_string(),
-                Answer::Aborted => return "patch aborted by the user".to_string(),
-            }
+    let (mut roots, protected) = policy_roots(&turn.session);
+    roots.extend(turn.session.data().patch_roots.iter().cloned());
+    let outside: Vec<&PathBuf> = paths
+        .iter()
+        .filter(|p| !roots.iter().any(|r| p.starts_with(r)))
+        .collect();
+    let grant_root = common_parent(&outside);
+    let action = PatchAction {
+        call_id: call_id.to_string(),
+        changes: file_changes(&plan),
+        plan,
+        paths,
+        roots,
+        protected,
+        grant_root,
+        asked: AtomicBool::new(false),
+    };
+    match orchestrate(turn, call_id, &action).await {
+        Outcome::Refused(why) => ToolOutput::error(why),
+        Outcome::Ran(output) => output,
+    }
+}
+
+/// A patch, as the orchestration step sees it.
+struct PatchAction {
+    call_id: String,
+    plan: Plan,
+    changes: BTreeMap<PathBuf, FileChange>,
+    paths: Vec<PathBuf>,
+    roots: Vec<PathBuf>,
+    protected: Vec<PathBuf>,
+    /// A directory outside the writable roots the patch needs to write under.
+    grant_root: Option<PathBuf>,
+    /// The user was asked about it.
+    asked: AtomicBool,
+}
+
+impl Action for PatchAction {
+    type Output = ToolOutput;
+
+    fn noun(&self) -> &'static str {
+        "patch"
+    }
+
+    fn assess(&self, session: &Session) -> SafetyCheck {
+        assess_patch(&PatchRequest {
+            paths: &self.paths,
+            approval: session.config.approval_policy,
+            policy: &session.config.sandbox_policy,
+            writable_roots: &self.roots,
+            protected: &self.protected,
+        })
+    }
+
+    fn request(&self, call_id: &str, reason: String) -> EventMsg {
+        self.asked.store(true, Ordering::Relaxed);
+        EventMsg::ApplyPatchApprovalRequest(ApplyPatchApprovalRequestEvent {
+            call_id: call_id.to_string(),
+            changes: self.changes.clone(),
+            reason: Some(reason),
+            grant_root: self.grant_root.clone(),
+        })
+    }
+
+    fn remember(&self, session: &Session, _unsandboxed: bool) {
+        if let Some(root) = &self.grant_root {
+            session.data().patch_roots.push(root.clone());
         }
     }
-    ctx.turn_diff.remember(paths);
-    shared.events.send(
-        &ctx.sub_id,
+
+    fn sandboxed_after_approval(&self, _session: &Session) -> bool {
+        // The engine writes the files itself, after checking every path.
+        false
+    }
+
+    fn run<'a>(&'a self, turn: &'a TurnContext, _sandboxed: bool) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move { commit(turn, self) })
+    }
+
+    fn denied_by_sandbox(&self, _output: &ToolOutput) -> bool {
+        false
+    }
+}
+
+/// Reports the patch and writes it.
+fn commit(turn: &TurnContext, action: &PatchAction) -> ToolOutput {
+    let session = &turn.session;
+    let auto_approved = !action.asked.load(Ordering::Relaxed);
+    turn.turn_diff.remember(action.paths.clone());
+    session.events.send(
+        &turn.sub_id,
         EventMsg::PatchApplyBegin(PatchApplyBeginEvent {
-            call_id: call_id.to_string(),
+            call_id: action.call_id.clone(),
             auto_approved,
-            changes,
+            changes: action.changes.clone(),
         }),
     );
-    let (success, stdout, stderr) = match plan.commit() {
-        Ok(()) => (true, plan.summary(), String::new()),
+    let (success, stdout, stderr) = match action.plan.commit() {
+        Ok(()) => (true, action.plan.summary(), String::new()),
         Err(e) => (false, String::new(), e.to_string()),
     };
-    shared.events.send(
-        &ctx.sub_id,
+    session.events.send(
+        &turn.sub_id,
         EventMsg::PatchApplyEnd(PatchApplyEndEvent {
-            call_id: call_id.to_string(),
+            call_id: action.call_id.clone(),
             stdout: stdout.clone(),
             stderr: stderr.clone(),
             success,
         }),
     );
     if success {
-        let diff = ctx.turn_diff.unified_diff(&config.cwd);
-        shared
+        let diff = turn.turn_diff.unified_diff(&session.config.cwd);
+        session
             .events
-            .send(&ctx.sub_id, EventMsg::TurnDiff { unified_diff: diff });
-        stdout
+            .send(&turn.sub_id, EventMsg::TurnDiff { unified_diff: diff });
+        ToolOutput::text(stdout)
     } else {
-        stderr
+        ToolOutput::error(stderr)
     }
 }
 

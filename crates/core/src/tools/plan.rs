@@ -4,9 +4,11 @@ use codex_protocol::{EventMsg, StepStatus, UpdatePlanArgs};
 use codex_providers::ToolSpec;
 use serde_json::json;
 
-use super::ToolContext;
+use futures_util::future::BoxFuture;
 
-pub(crate) fn spec() -> ToolSpec {
+use super::{ToolCall, ToolHandler, ToolOutput, parse_arguments};
+
+fn spec() -> ToolSpec {
     ToolSpec::Function {
         name: "update_plan".into(),
         description: "Updates the task plan.\nProvide an optional explanation and a list of plan \
@@ -40,21 +42,39 @@ pub(crate) fn spec() -> ToolSpec {
     }
 }
 
-pub(crate) fn handle(ctx: &ToolContext, arguments: &str) -> String {
-    let args: UpdatePlanArgs = match serde_json::from_str(arguments) {
-        Ok(args) => args,
-        Err(e) => return format!("failed to parse function arguments: {e}"),
-    };
-    let in_progress = args
-        .plan
-        .iter()
-        .filter(|p| p.status == StepStatus::InProgress)
-        .count();
-    if in_progress > 1 {
-        return "plan not updated: at most one step can be in_progress at a time".to_string();
+/// `update_plan`: the model's checklist, reported as a `PlanUpdate` event.
+pub(crate) struct PlanTool;
+
+impl ToolHandler for PlanTool {
+    fn spec(&self) -> ToolSpec {
+        spec()
     }
-    ctx.shared
-        .events
-        .send(&ctx.sub_id, EventMsg::PlanUpdate(args));
-    "Plan updated".to_string()
+
+    fn is_mutating(&self) -> bool {
+        false
+    }
+
+    fn handle<'a>(&'a self, call: ToolCall<'a>) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            let args: UpdatePlanArgs = match parse_arguments(&call) {
+                Ok(args) => args,
+                Err(e) => return e,
+            };
+            let in_progress = args
+                .plan
+                .iter()
+                .filter(|p| p.status == StepStatus::InProgress)
+                .count();
+            if in_progress > 1 {
+                return ToolOutput::error(
+                    "plan not updated: at most one step can be in_progress at a time",
+                );
+            }
+            let turn = call.turn;
+            turn.session
+                .events
+                .send(&turn.sub_id, EventMsg::PlanUpdate(args));
+            ToolOutput::text("Plan updated")
+        })
+    }
 }

@@ -8,22 +8,24 @@ use codex_process::{
     DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, SpawnError, create_env, truncate_for_model,
 };
 use codex_protocol::{
-    AskForApproval, EventMsg, ExecCommandBeginEvent, ExecCommandEndEvent,
+    EventMsg, ExecApprovalRequestEvent, ExecCommandBeginEvent, ExecCommandEndEvent,
     ExecCommandOutputDeltaEvent, SandboxPolicy,
 };
 use codex_providers::ToolSpec;
 use codex_safety::{CommandRequest, SafetyCheck, assess_command, session_key};
 use codex_sandbox::{SandboxType, wrap_command};
+use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::ToolContext;
-use super::approval::{Answer, ask_exec};
+use super::orchestrator::{Action, Outcome, orchestrate};
+use super::{ToolCall, ToolHandler, ToolOutput, TurnContext, parse_arguments};
+use crate::state::Session;
 
 /// Live output events per command; the end event still carries everything.
 const MAX_DELTA_EVENTS: usize = 10_000;
 
-pub(crate) fn spec() -> ToolSpec {
+fn spec() -> ToolSpec {
     ToolSpec::Function {
         name: "shell".into(),
         description: "Runs a shell command and returns its output.".into(),
@@ -90,57 +92,84 @@ struct CommandCall {
     justification: Option<String>,
 }
 
-pub(crate) async fn handle_shell(ctx: &ToolContext, call_id: &str, arguments: &str) -> String {
-    match serde_json::from_str::<ShellParams>(arguments) {
-        Ok(p) => {
-            let call = CommandCall {
+/// `shell`: argv, run as given.
+pub(crate) struct ShellTool;
+
+impl ToolHandler for ShellTool {
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn handle<'a>(&'a self, call: ToolCall<'a>) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            let p: ShellParams = match parse_arguments(&call) {
+                Ok(p) => p,
+                Err(e) => return e,
+            };
+            let command = CommandCall {
                 argv: p.command,
                 workdir: p.workdir,
                 timeout_ms: p.timeout_ms,
                 escalate: p.with_escalated_permissions.unwrap_or(false),
                 justification: p.justification,
             };
-            run_command(ctx, call_id, call).await
-        }
-        Err(e) => format!("failed to parse function arguments: {e}"),
+            run_command(call.turn, call.call_id, command).await
+        })
     }
 }
 
-/// The script form (`shell_command`), run through the user's shell.
-pub(crate) async fn handle_shell_command(
-    ctx: &ToolContext,
-    call_id: &str,
-    arguments: &str,
-) -> String {
-    match serde_json::from_str::<ShellCommandParams>(arguments) {
-        Ok(p) => {
-            let shell = ctx
-                .shared
-                .config
-                .env_var("SHELL")
-                .unwrap_or("/bin/bash")
-                .to_string();
+/// `shell_command`: a script run through the user's shell.
+pub(crate) struct ShellCommandTool;
+
+impl ToolHandler for ShellCommandTool {
+    fn spec(&self) -> ToolSpec {
+        ToolSpec::Function {
+            name: "shell_command".into(),
+            description: "Runs a shell script in the user's default shell and returns its output."
+                .into(),
+            parameters: json!({
+                "type": "object",
+                "properties": {
+                    "command": {"type": "string", "description": "The shell script to execute"},
+                    "workdir": {"type": "string", "description": "The working directory to execute the command in"},
+                    "login": {"type": "boolean", "description": "Whether to run the shell with login semantics (default true)"},
+                    "timeout_ms": {"type": "number", "description": "The timeout for the command in milliseconds"},
+                    "with_escalated_permissions": {"type": "boolean", "description": "Whether to request escalated permissions. Set to true if command needs to be run without sandbox restrictions"},
+                    "justification": {"type": "string", "description": "Only set if with_escalated_permissions is true. 1-sentence explanation of why we want to run this command."}
+                },
+                "required": ["command"],
+                "additionalProperties": false
+            }),
+        }
+    }
+
+    fn handle<'a>(&'a self, call: ToolCall<'a>) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            let p: ShellCommandParams = match parse_arguments(&call) {
+                Ok(p) => p,
+                Err(e) => return e,
+            };
+            let config = &call.turn.session.config;
+            let shell = config.env_var("SHELL").unwrap_or("/bin/bash").to_string();
             let flag = if p.login.unwrap_or(true) { "-lc" } else { "-c" };
-            let call = CommandCall {
+            let command = CommandCall {
                 argv: vec![shell, flag.to_string(), p.command],
                 workdir: p.workdir,
                 timeout_ms: p.timeout_ms,
                 escalate: p.with_escalated_permissions.unwrap_or(false),
                 justification: p.justification,
             };
-            run_command(ctx, call_id, call).await
-        }
-        Err(e) => format!("failed to parse function arguments: {e}"),
+            run_command(call.turn, call.call_id, command).await
+        })
     }
 }
 
-async fn run_command(ctx: &ToolContext, call_id: &str, call: CommandCall) -> String {
+async fn run_command(turn: &TurnContext, call_id: &str, call: CommandCall) -> ToolOutput {
     let command = call.argv;
     if command.is_empty() {
-        return "failed to run command: `command` is empty".to_string();
+        return ToolOutput::error("failed to run command: `command` is empty");
     }
-    let shared = &ctx.shared;
-    let config = &shared.config;
+    let config = &turn.session.config;
     let cwd = match &call.workdir {
         Some(dir) => config.cwd.join(dir),
         None => config.cwd.clone(),
@@ -151,67 +180,106 @@ async fn run_command(ctx: &ToolContext, call_id: &str, call: CommandCall) -> Str
             Some(cd) => cwd.join(cd),
             None => cwd,
         };
-        return super::patch::apply(ctx, call_id, &shell_patch.patch, Some(&dir)).await;
+        return super::patch::apply(turn, call_id, &shell_patch.patch, Some(&dir)).await;
     }
     if looks_like_patch_call(&command) {
-        return "apply_patch verification failed: pass the patch as [\"apply_patch\", PATCH], \
-                or as a heredoc: bash -lc \"apply_patch <<'EOF'\\n...\\nEOF\""
-            .to_string();
-    }
-    let needs_sandbox = config.sandbox_policy != SandboxPolicy::DangerFullAccess;
-    let available = shared.sandbox_type != SandboxType::None;
-    let key = session_key(&command, &cwd);
-    let check = assess_command(&CommandRequest {
-        argv: &command,
-        approval: config.approval_policy,
-        policy: &config.sandbox_policy,
-        sandbox_available: available,
-        escalation_requested: call.escalate,
-        session_approved: shared.session_approval(&key),
-    });
-    let sandboxed = match check {
-        SafetyCheck::AutoApprove { sandboxed } => sandboxed,
-        SafetyCheck::Reject { reason } => return format!("command rejected: {reason}"),
-        SafetyCheck::AskUser { reason } => {
-            let reason = call.justification.clone().unwrap_or(reason);
-            match ask_exec(ctx, call_id, &command, &cwd, reason).await {
-                Answer::Run { for_session } => {
-                    if for_session {
-                        shared.remember_approval(key.clone(), call.escalate);
-                    }
-                    needs_sandbox && available && !call.escalate
-                }
-                Answer::Denied => return "command rejected by the user".to_string(),
-                Answer::Aborted => return "command aborted by the user".to_string(),
-            }
-        }
-    };
-    let timeout = Duration::from_millis(call.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
-    let first = execute(ctx, call_id, &command, &cwd, timeout, sandboxed).await;
-    let retry = sandboxed
-        && first.as_ref().is_some_and(looks_like_sandbox_denial)
-        && matches!(
-            config.approval_policy,
-            AskForApproval::OnFailure | AskForApproval::Untrusted
+        return ToolOutput::error(
+            "apply_patch verification failed: pass the patch as [\"apply_patch\", PATCH], \
+             or as a heredoc: bash -lc \"apply_patch <<'EOF'\\n...\\nEOF\"",
         );
-    let output = if retry {
-        let reason = "the command failed inside the sandbox; run it again without the sandbox?";
-        match ask_exec(ctx, call_id, &command, &cwd, reason.into()).await {
-            Answer::Run { for_session } => {
-                if for_session {
-                    shared.remember_approval(key, true);
-                }
-                execute(ctx, call_id, &command, &cwd, timeout, false).await
-            }
-            Answer::Denied | Answer::Aborted => first,
-        }
-    } else {
-        first
+    }
+    let timeout = Duration::from_millis(call.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
+    let key = session_key(&command, &cwd);
+    let action = ExecAction {
+        call_id: call_id.to_string(),
+        command,
+        cwd,
+        timeout,
+        escalate: call.escalate,
+        justification: call.justification,
+        key,
     };
-    match output {
-        Some(out) => format_for_model(&out, timeout),
-        None if ctx.cancel.is_cancelled() => "command interrupted by the user".to_string(),
-        None => "failed to run command".to_string(),
+    match orchestrate(turn, call_id, &action).await {
+        Outcome::Refused(why) => ToolOutput::error(why),
+        Outcome::Ran(Some(out)) => ToolOutput {
+            success: out.exit_code == 0,
+            content: format_for_model(&out, timeout).into(),
+        },
+        Outcome::Ran(None) if turn.cancel.is_cancelled() => {
+            ToolOutput::error("command interrupted by the user")
+        }
+        Outcome::Ran(None) => ToolOutput::error("failed to run command"),
+    }
+}
+
+/// A command, as the orchestration step sees it.
+struct ExecAction {
+    call_id: String,
+    command: Vec<String>,
+    cwd: PathBuf,
+    timeout: Duration,
+    escalate: bool,
+    justification: Option<String>,
+    /// How "approve for this session" remembers it.
+    key: String,
+}
+
+impl Action for ExecAction {
+    /// `None` when it could not start or was interrupted (the end event says which).
+    type Output = Option<ExecOutput>;
+
+    fn noun(&self) -> &'static str {
+        "command"
+    }
+
+    fn assess(&self, session: &Session) -> SafetyCheck {
+        let config = &session.config;
+        let approved = session.data().approved_commands.get(&self.key).copied();
+        assess_command(&CommandRequest {
+            argv: &self.command,
+            approval: config.approval_policy,
+            policy: &config.sandbox_policy,
+            sandbox_available: session.sandbox_type != SandboxType::None,
+            escalation_requested: self.escalate,
+            session_approved: approved,
+        })
+    }
+
+    fn request(&self, call_id: &str, reason: String) -> EventMsg {
+        EventMsg::ExecApprovalRequest(ExecApprovalRequestEvent {
+            call_id: call_id.to_string(),
+            command: self.command.clone(),
+            cwd: self.cwd.clone(),
+            reason: Some(self.justification.clone().unwrap_or(reason)),
+        })
+    }
+
+    fn remember(&self, session: &Session, unsandboxed: bool) {
+        session
+            .data()
+            .approved_commands
+            .insert(self.key.clone(), unsandboxed || self.escalate);
+    }
+
+    fn sandboxed_after_approval(&self, session: &Session) -> bool {
+        session.config.sandbox_policy != SandboxPolicy::DangerFullAccess
+            && session.sandbox_type != SandboxType::None
+            && !self.escalate
+    }
+
+    fn run<'a>(&'a self, turn: &'a TurnContext, sandboxed: bool) -> BoxFuture<'a, Self::Output> {
+        Box::pin(execute(
+            turn,
+            &self.call_id,
+            &self.command,
+            &self.cwd,
+            self.timeout,
+            sandboxed,
+        ))
+    }
+
+    fn denied_by_sandbox(&self, output: &Self::Output) -> bool {
+        output.as_ref().is_some_and(looks_like_sandbox_denial)
     }
 }
 
@@ -232,21 +300,21 @@ fn looks_like_sandbox_denial(out: &ExecOutput) -> bool {
 /// Runs the command (through the sandbox when `sandboxed`), reporting it as events. `None`
 /// when it could not start or was interrupted (the end event says which).
 async fn execute(
-    ctx: &ToolContext,
+    ctx: &TurnContext,
     call_id: &str,
     command: &[String],
     cwd: &std::path::Path,
     timeout: Duration,
     sandboxed: bool,
 ) -> Option<ExecOutput> {
-    let shared = &ctx.shared;
-    let config = &shared.config;
+    let session = &ctx.session;
+    let config = &session.config;
     let mut env = create_env(&config.shell_environment_policy, &config.env);
     if !config.sandbox_policy.has_full_network_access() {
         env.push(("CODEX_SANDBOX_NETWORK_DISABLED".into(), "1".into()));
     }
     let sandbox = if sandboxed {
-        shared.sandbox_type
+        session.sandbox_type
     } else {
         SandboxType::None
     };
@@ -254,7 +322,7 @@ async fn execute(
         .iter()
         .find(|(k, _)| k == "TMPDIR")
         .map(|(_, v)| PathBuf::from(v));
-    ctx.shared.events.send(
+    ctx.session.events.send(
         &ctx.sub_id,
         EventMsg::ExecCommandBegin(ExecCommandBeginEvent {
             call_id: call_id.to_string(),
@@ -287,7 +355,7 @@ async fn execute(
         timeout,
     };
     let mut deltas = 0usize;
-    let events = ctx.shared.events.clone();
+    let events = ctx.session.events.clone();
     let sub_id = ctx.sub_id.clone();
     let delta_call_id = call_id.to_string();
     let result = codex_process::run(request, ctx.cancel.clone(), &mut |chunk| {
@@ -331,7 +399,7 @@ async fn execute(
 
 /// Ends the command's events for a command that could not start.
 fn report_failure(
-    ctx: &ToolContext,
+    ctx: &TurnContext,
     call_id: &str,
     command: &[String],
     cwd: &std::path::Path,
@@ -360,14 +428,14 @@ fn failed_output(exit_code: i32, message: &str) -> ExecOutput {
 }
 
 fn end_event(
-    ctx: &ToolContext,
+    ctx: &TurnContext,
     call_id: &str,
     command: &[String],
     cwd: &std::path::Path,
     output: &ExecOutput,
     formatted: String,
 ) {
-    ctx.shared.events.send(
+    ctx.session.events.send(
         &ctx.sub_id,
         EventMsg::ExecCommandEnd(ExecCommandEndEvent {
             call_id: call_id.to_string(),

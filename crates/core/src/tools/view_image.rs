@@ -5,10 +5,12 @@ use codex_providers::ToolSpec;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::ToolContext;
+use futures_util::future::BoxFuture;
+
+use super::{ToolCall, ToolHandler, ToolOutput, parse_arguments};
 use crate::images::local_image_url;
 
-pub(crate) fn spec() -> ToolSpec {
+fn spec() -> ToolSpec {
     ToolSpec::Function {
         name: "view_image".into(),
         description: "View a local image file from the filesystem when visual inspection is \
@@ -30,18 +32,39 @@ struct Args {
     path: std::path::PathBuf,
 }
 
-/// The image as the call's output (relative paths from the session's directory), or why not.
-pub(crate) fn handle(ctx: &ToolContext, arguments: &str) -> FunctionOutput {
-    let args: Args = match serde_json::from_str(arguments) {
-        Ok(args) => args,
-        Err(e) => return format!("failed to parse function arguments: {e}").into(),
-    };
-    let path = ctx.shared.config.cwd.join(&args.path);
-    match local_image_url(&path) {
-        Ok(image_url) => FunctionOutput::Content(vec![ContentItem::InputImage {
-            image_url,
-            detail: Some("high".into()),
-        }]),
-        Err(message) => message.into(),
+/// `view_image`: the image file as the call's output (relative paths from the session's
+/// directory), or why it cannot be shown.
+pub(crate) struct ViewImageTool;
+
+impl ToolHandler for ViewImageTool {
+    fn spec(&self) -> ToolSpec {
+        spec()
+    }
+
+    fn is_mutating(&self) -> bool {
+        false
+    }
+
+    fn handle<'a>(&'a self, call: ToolCall<'a>) -> BoxFuture<'a, ToolOutput> {
+        Box::pin(async move {
+            let args: Args = match parse_arguments(&call) {
+                Ok(args) => args,
+                Err(e) => return e,
+            };
+            let path = call.cwd().join(&args.path);
+            // Reading a file is blocking work: keep it off the async workers.
+            let read = tokio::task::spawn_blocking(move || local_image_url(&path)).await;
+            match read {
+                Ok(Ok(image_url)) => ToolOutput {
+                    success: true,
+                    content: FunctionOutput::Content(vec![ContentItem::InputImage {
+                        image_url,
+                        detail: Some("high".into()),
+                    }]),
+                },
+                Ok(Err(message)) => ToolOutput::error(message),
+                Err(e) => ToolOutput::error(format!("cannot read the image: {e}")),
+            }
+        })
     }
 }

@@ -1,0 +1,182 @@
+//! What we know about a model that its wire does not tell us, in one record per family, found by
+//! one rule (the longest matching slug prefix). The engine, the wires and cost estimates all
+//! read the same record, resolved into [`crate::Config`] with the user's overrides applied.
+
+use codex_protocol::TokenUsage;
+
+/// Prices in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Price {
+    pub input: f64,
+    pub cached_input: f64,
+    pub output: f64,
+}
+
+impl Price {
+    /// Cached input is billed at the cached rate, the rest of the input at the full rate;
+    /// reasoning tokens are output tokens.
+    pub fn estimate(&self, usage: &TokenUsage) -> f64 {
+        let cached = usage.cached_input_tokens.min(usage.input_tokens) as f64;
+        let fresh = usage.input_tokens as f64 - cached;
+        (fresh * self.input + cached * self.cached_input + usage.output_tokens as f64 * self.output)
+            / 1_000_000.0
+    }
+}
+
+/// How the model is offered the `apply_patch` tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatchToolForm {
+    /// A freeform grammar tool (Responses `custom` tools; trained into GPT-5 and Codex models).
+    Freeform,
+    /// A JSON function tool `apply_patch {input}`.
+    Function,
+}
+
+/// Which shell tool the model is offered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShellToolForm {
+    /// `shell {command: [argv]}`.
+    Argv,
+    /// `shell_command {command: "script"}`, run through the user's shell.
+    Script,
+}
+
+/// One family's facts. `None` where nothing is known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelFamily {
+    /// The slug prefix the record was found by (empty: no known family).
+    pub prefix: &'static str,
+    pub context_window: Option<u64>,
+    pub patch_tool: PatchToolForm,
+    pub shell_tool: ShellToolForm,
+    /// Whether the model takes reasoning parameters (effort, summaries).
+    pub supports_reasoning: bool,
+    pub price: Option<Price>,
+}
+
+const fn price(input: f64, cached_input: f64, output: f64) -> Option<Price> {
+    Some(Price {
+        input,
+        cached_input,
+        output,
+    })
+}
+
+const fn family(
+    prefix: &'static str,
+    context_window: u64,
+    reasoning_and_freeform: bool,
+    price: Option<Price>,
+) -> ModelFamily {
+    ModelFamily {
+        prefix,
+        context_window: if context_window == 0 {
+            None
+        } else {
+            Some(context_window)
+        },
+        patch_tool: if reasoning_and_freeform {
+            PatchToolForm::Freeform
+        } else {
+            PatchToolForm::Function
+        },
+        shell_tool: ShellToolForm::Argv,
+        supports_reasoning: reasoning_and_freeform,
+        price,
+    }
+}
+
+/// The known families. The longest matching prefix wins, so order does not matter.
+const FAMILIES: &[ModelFamily] = &[
+    family("gpt-5.1-codex-max", 272_000, true, price(1.25, 0.125, 10.0)),
+    family("gpt-5.1-codex-mini", 272_000, true, price(0.25, 0.025, 2.0)),
+    family("gpt-5-codex-mini", 272_000, true, price(0.25, 0.025, 2.0)),
+    family("gpt-5-mini", 272_000, true, price(0.25, 0.025, 2.0)),
+    family("gpt-5-nano", 272_000, true, price(0.05, 0.005, 0.4)),
+    family("gpt-5", 272_000, true, price(1.25, 0.125, 10.0)),
+    family("codex-mini", 200_000, true, price(1.5, 0.375, 6.0)),
+    family("codex-", 200_000, true, None),
+    family("o4-mini", 200_000, true, price(1.1, 0.275, 4.4)),
+    family("o3-mini", 200_000, true, price(1.1, 0.55, 4.4)),
+    family("o3", 200_000, true, price(2.0, 0.5, 8.0)),
+    family("o1", 200_000, true, None),
+    family("gpt-4.1-mini", 1_047_576, false, price(0.4, 0.1, 1.6)),
+    family("gpt-4.1-nano", 1_047_576, false, price(0.1, 0.025, 0.4)),
+    family("gpt-4.1", 1_047_576, false, price(2.0, 0.5, 8.0)),
+    family("gpt-4o-mini", 128_000, false, price(0.15, 0.075, 0.6)),
+    family("gpt-4o", 128_000, false, price(2.5, 1.25, 10.0)),
+    family("gpt-oss", 128_000, false, None),
+    family("claude-opus-4", 200_000, false, price(15.0, 1.5, 75.0)),
+    family("claude-sonnet-4", 200_000, false, price(3.0, 0.3, 15.0)),
+    family("claude-haiku-4", 200_000, false, price(1.0, 0.1, 5.0)),
+    family("claude-3-5-haiku", 200_000, false, price(0.8, 0.08, 4.0)),
+    family("claude-", 200_000, false, None),
+];
+
+/// The family of `model` (case-insensitive, longest prefix), or an empty record.
+pub fn find_family(model: &str) -> ModelFamily {
+    let model = model.to_ascii_lowercase();
+    FAMILIES
+        .iter()
+        .filter(|f| model.starts_with(f.prefix))
+        .max_by_key(|f| f.prefix.len())
+        .cloned()
+        .unwrap_or(ModelFamily {
+            prefix: "",
+            context_window: None,
+            patch_tool: PatchToolForm::Function,
+            shell_tool: ShellToolForm::Argv,
+            supports_reasoning: model.contains("codex"),
+            price: None,
+        })
+}
+
+/// A window assumed for unknown models (most current models have at least this).
+pub const DEFAULT_CONTEXT_WINDOW: u64 = 128_000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn longest_prefix_wins_whatever_the_order() {
+        assert_eq!(find_family("gpt-5.1-codex-max").prefix, "gpt-5.1-codex-max");
+        assert_eq!(find_family("GPT-5-mini-2025").prefix, "gpt-5-mini");
+        assert_eq!(find_family("gpt-5.2").prefix, "gpt-5");
+        assert_eq!(find_family("gpt-4o-mini").context_window, Some(128_000));
+        assert_eq!(find_family("o3-mini").price, price(1.1, 0.55, 4.4));
+        assert_eq!(find_family("gpt-4.1").patch_tool, PatchToolForm::Function);
+        assert!(find_family("o4-mini").supports_reasoning);
+        let unknown = find_family("llama3");
+        assert_eq!((unknown.prefix, unknown.context_window), ("", None));
+        assert!(!unknown.supports_reasoning);
+        assert!(find_family("my-codex-finetune").supports_reasoning);
+    }
+
+    #[test]
+    fn no_two_families_share_a_prefix() {
+        for (i, a) in FAMILIES.iter().enumerate() {
+            for b in &FAMILIES[i + 1..] {
+                assert_ne!(a.prefix, b.prefix);
+            }
+        }
+    }
+
+    #[test]
+    fn estimate_bills_cached_input_at_its_rate() {
+        let usage = TokenUsage {
+            input_tokens: 1_000_000,
+            cached_input_tokens: 400_000,
+            output_tokens: 100_000,
+            reasoning_output_tokens: 50_000,
+            total_tokens: 1_100_000,
+            ..Default::default()
+        };
+        let p = Price {
+            input: 1.25,
+            cached_input: 0.125,
+            output: 10.0,
+        };
+        assert!((p.estimate(&usage) - (0.75 + 0.05 + 1.0)).abs() < 1e-9);
+    }
+}

@@ -11,8 +11,29 @@ use crate::client::ModelSettings;
 use crate::error::ApiError;
 use crate::prompt::{Prompt, ResponseEvent};
 use crate::sse::SseEvent;
+use crate::wire::{Wire, WireParser};
 
-pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
+pub(crate) struct ChatWire;
+
+impl Wire for ChatWire {
+    fn path(&self) -> &'static str {
+        "/chat/completions"
+    }
+
+    fn headers(&self, _settings: &ModelSettings) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Value {
+        request_body(prompt, settings)
+    }
+
+    fn new_parser(&self, _prompt: &Prompt) -> Box<dyn WireParser> {
+        Box::new(ChatParser::default())
+    }
+}
+
+fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
     let mut body = json!({
         "model": settings.model,
         "messages": messages(prompt),
@@ -167,7 +188,7 @@ struct PartialCall {
 }
 
 #[derive(Default)]
-pub struct ChatParser {
+struct ChatParser {
     text: String,
     reasoning: String,
     calls: BTreeMap<u64, PartialCall>,
@@ -177,8 +198,8 @@ pub struct ChatParser {
     id: String,
 }
 
-impl ChatParser {
-    pub fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
+impl WireParser for ChatParser {
+    fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
         let mut data = ev.data;
         data.truncate(data.trim_end().len());
         data.drain(..data.len() - data.trim_start().len());
@@ -258,6 +279,25 @@ impl ChatParser {
         Ok(events)
     }
 
+    /// Some servers end the stream after the finish reason without `[DONE]`.
+    fn on_end(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
+        if self.done {
+            Ok(Vec::new())
+        } else if self.finished {
+            self.complete()
+        } else {
+            Err(ApiError::Stream(
+                "the model stream closed before the completion finished".into(),
+            ))
+        }
+    }
+
+    fn done(&self) -> bool {
+        self.done
+    }
+}
+
+impl ChatParser {
     fn complete(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
         if self.done {
             return Ok(Vec::new());
@@ -297,23 +337,6 @@ impl ChatParser {
             usage: self.usage,
         });
         Ok(events)
-    }
-
-    /// Some servers end the stream after the finish reason without `[DONE]`.
-    pub fn on_end(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
-        if self.done {
-            Ok(Vec::new())
-        } else if self.finished {
-            self.complete()
-        } else {
-            Err(ApiError::Stream(
-                "the model stream closed before the completion finished".into(),
-            ))
-        }
-    }
-
-    pub fn done(&self) -> bool {
-        self.done
     }
 }
 

@@ -3,19 +3,19 @@
 
 use std::time::{Duration, SystemTime};
 
-use codex_config::{ModelProviderInfo, ProviderAuth, WireApi};
+use codex_config::{ModelProviderInfo, ProviderAuth};
 use codex_protocol::{ReasoningEffort, ReasoningSummary, Verbosity};
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
-use serde_json::{Value, json};
+use reqwest::header::HeaderValue;
+use serde_json::Value;
 use tokio::sync::mpsc;
 
-use crate::chat;
 use crate::decode::StreamDecoder;
 use crate::error::{ApiError, RetryableError};
 use crate::prompt::{Prompt, ResponseEvent};
-use crate::responses;
 use crate::retry::{RetryNotice, RetryObserver, backoff, requested_wait};
+use crate::wire::{Wire, wire_for};
 
 /// Per-session model settings sent with every request.
 #[derive(Debug, Clone)]
@@ -31,20 +31,6 @@ pub struct ModelSettings {
     /// Whether the model takes reasoning parameters (from its family record, or because the
     /// user set an effort).
     pub supports_reasoning: bool,
-}
-
-impl ModelSettings {
-    pub(crate) fn reasoning(&self) -> Option<Value> {
-        if !self.supports_reasoning {
-            return None;
-        }
-        let effort = self.reasoning_effort.unwrap_or(ReasoningEffort::Medium);
-        let mut r = json!({"effort": effort.as_str()});
-        if self.reasoning_summary != ReasoningSummary::None {
-            r["summary"] = json!(self.reasoning_summary.as_str());
-        }
-        Some(r)
-    }
 }
 
 /// The events of one response, in order. Dropping it stops reading.
@@ -87,10 +73,13 @@ pub trait ModelClient: Send + Sync {
 
 fn ignore_retry(_: RetryNotice) {}
 
+/// A [`ModelClient`] over HTTP: the wire is chosen once from the provider's `wire_api`; retries,
+/// credentials and timeouts are the same for every wire.
 pub struct HttpModelClient {
     http: reqwest::Client,
     provider: ModelProviderInfo,
     settings: ModelSettings,
+    wire: Box<dyn Wire>,
 }
 
 impl HttpModelClient {
@@ -100,19 +89,18 @@ impl HttpModelClient {
             .connect_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| ApiError::Stream(format!("cannot create the HTTP client: {e}")))?;
+        let wire = wire_for(provider.wire_api);
         Ok(HttpModelClient {
             http,
             provider,
             settings,
+            wire,
         })
     }
 
     fn url(&self) -> String {
         let base = self.provider.base_url.trim_end_matches('/');
-        match self.provider.wire_api {
-            WireApi::Responses => format!("{base}/responses"),
-            WireApi::Chat => format!("{base}/chat/completions"),
-        }
+        format!("{base}{}", self.wire.path())
     }
 
     async fn send_once(&self, body: &Value) -> Result<reqwest::Response, ApiError> {
@@ -124,17 +112,24 @@ impl HttpModelClient {
             .header("originator", &self.settings.originator)
             .header("content-type", "application/json")
             .body(body.to_string());
-        if self.provider.wire_api == WireApi::Responses {
-            request = request
-                .header("OpenAI-Beta", "responses=experimental")
-                .header("session_id", &self.settings.session_id)
-                .header("conversation_id", &self.settings.session_id);
+        for (name, value) in self.wire.headers(&self.settings) {
+            request = request.header(name, value);
         }
         for (k, v) in &self.provider.http_headers {
             request = request.header(k, v);
         }
         match &self.provider.auth {
-            ProviderAuth::Bearer(token) => request = request.bearer_auth(token),
+            ProviderAuth::Bearer(key) => {
+                let (name, value) = self.wire.credential(key);
+                request = match HeaderValue::from_str(&value) {
+                    Ok(mut value) => {
+                        value.set_sensitive(true);
+                        request.header(name, value)
+                    }
+                    // reqwest reports the bad value when the request is sent.
+                    Err(_) => request.header(name, value),
+                };
+            }
             ProviderAuth::None => {}
             ProviderAuth::Missing {
                 env_key,
@@ -290,14 +285,11 @@ impl ModelClient for HttpModelClient {
         on_retry: RetryObserver<'a>,
     ) -> BoxFuture<'a, Result<ResponseStream, ApiError>> {
         Box::pin(async move {
-            let body = match self.provider.wire_api {
-                WireApi::Responses => responses::request_body(prompt, &self.settings),
-                WireApi::Chat => chat::request_body(prompt, &self.settings),
-            };
+            let body = self.wire.request_body(prompt, &self.settings);
             let response = self.send_with_retries(&body, on_retry).await?;
             let (tx, rx) = mpsc::channel(64);
             let idle = Duration::from_millis(self.provider.stream_idle_timeout_ms);
-            let decoder = StreamDecoder::new(self.provider.wire_api);
+            let decoder = StreamDecoder::with_parser(self.wire.new_parser(prompt));
             tokio::spawn(pump(response, decoder, idle, tx));
             Ok(ResponseStream { rx })
         })

@@ -2,54 +2,26 @@
 
 use codex_config::WireApi;
 
-use crate::chat::ChatParser;
 use crate::error::ApiError;
-use crate::prompt::ResponseEvent;
-use crate::responses::ResponsesParser;
+use crate::prompt::{Prompt, ResponseEvent};
 use crate::sse::{SseDecoder, SseEvent};
-
-enum Parser {
-    Responses(ResponsesParser),
-    Chat(ChatParser),
-}
-
-impl Parser {
-    fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
-        match self {
-            Parser::Responses(p) => p.on_event(ev),
-            Parser::Chat(p) => p.on_event(ev),
-        }
-    }
-
-    fn on_end(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
-        match self {
-            Parser::Responses(p) => p.on_end(),
-            Parser::Chat(p) => p.on_end(),
-        }
-    }
-
-    fn done(&self) -> bool {
-        match self {
-            Parser::Responses(p) => p.done(),
-            Parser::Chat(p) => p.done(),
-        }
-    }
-}
+use crate::wire::{WireParser, wire_for};
 
 /// Decodes the body of a streamed model response, fed as it arrives.
 #[doc(hidden)]
 pub struct StreamDecoder {
     sse: SseDecoder,
-    parser: Parser,
+    parser: Box<dyn WireParser>,
     failed: bool,
 }
 
 impl StreamDecoder {
+    /// A decoder for `wire`'s responses to a prompt without tools.
     pub fn new(wire: WireApi) -> Self {
-        let parser = match wire {
-            WireApi::Responses => Parser::Responses(ResponsesParser::default()),
-            WireApi::Chat => Parser::Chat(ChatParser::default()),
-        };
+        Self::with_parser(wire_for(wire).new_parser(&Prompt::default()))
+    }
+
+    pub(crate) fn with_parser(parser: Box<dyn WireParser>) -> Self {
         StreamDecoder {
             sse: SseDecoder::default(),
             parser,

@@ -14,6 +14,7 @@ mod responses;
 mod retry;
 mod sse;
 mod usage;
+mod wire;
 
 pub use client::{HttpModelClient, ModelClient, ModelSettings, ResponseStream};
 #[doc(hidden)]

@@ -1,14 +1,52 @@
 //! The OpenAI Responses API: request body and stream events.
 
-use codex_protocol::{ResponseItem, TokenUsage};
+use codex_protocol::{ReasoningEffort, ReasoningSummary, ResponseItem, TokenUsage};
 use serde_json::{Value, json};
 
 use crate::client::ModelSettings;
 use crate::error::ApiError;
 use crate::prompt::{Prompt, ResponseEvent, ToolSpec};
 use crate::sse::SseEvent;
+use crate::wire::{Wire, WireParser};
 
-pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
+pub(crate) struct ResponsesWire;
+
+impl Wire for ResponsesWire {
+    fn path(&self) -> &'static str {
+        "/responses"
+    }
+
+    fn headers(&self, settings: &ModelSettings) -> Vec<(&'static str, String)> {
+        vec![
+            ("OpenAI-Beta", "responses=experimental".to_string()),
+            ("session_id", settings.session_id.clone()),
+            ("conversation_id", settings.session_id.clone()),
+        ]
+    }
+
+    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Value {
+        request_body(prompt, settings)
+    }
+
+    fn new_parser(&self, _prompt: &Prompt) -> Box<dyn WireParser> {
+        Box::new(ResponsesParser::default())
+    }
+}
+
+/// The `reasoning` parameter, for models that take one.
+fn reasoning(settings: &ModelSettings) -> Option<Value> {
+    if !settings.supports_reasoning {
+        return None;
+    }
+    let effort = settings.reasoning_effort.unwrap_or(ReasoningEffort::Medium);
+    let mut r = json!({"effort": effort.as_str()});
+    if settings.reasoning_summary != ReasoningSummary::None {
+        r["summary"] = json!(settings.reasoning_summary.as_str());
+    }
+    Some(r)
+}
+
+fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
     let input: Vec<Value> = prompt.input.iter().filter_map(input_item).collect();
     let tools: Vec<Value> = prompt
         .tools
@@ -42,7 +80,7 @@ pub fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
     if let Some(program) = &prompt.cyber_access_program {
         body["access_programs"] = json!({"cyber": program});
     }
-    if let Some(reasoning) = settings.reasoning() {
+    if let Some(reasoning) = reasoning(settings) {
         body["reasoning"] = reasoning;
         body["include"] = json!(["reasoning.encrypted_content"]);
     } else {
@@ -85,7 +123,7 @@ fn input_item(item: &ResponseItem) -> Option<Value> {
 }
 
 #[derive(Default)]
-pub struct ResponsesParser {
+struct ResponsesParser {
     completed: bool,
 }
 
@@ -108,8 +146,8 @@ fn take_text(data: &mut Value, key: &str) -> String {
     }
 }
 
-impl ResponsesParser {
-    pub fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
+impl WireParser for ResponsesParser {
+    fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
         let SseEvent { event, data } = ev;
         let mut data = parse_json(&event, data)?;
         let kind = data
@@ -179,7 +217,7 @@ impl ResponsesParser {
         })
     }
 
-    pub fn on_end(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
+    fn on_end(&mut self) -> Result<Vec<ResponseEvent>, ApiError> {
         if self.completed {
             Ok(Vec::new())
         } else {
@@ -189,7 +227,7 @@ impl ResponsesParser {
         }
     }
 
-    pub fn done(&self) -> bool {
+    fn done(&self) -> bool {
         self.completed
     }
 }

@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WireApi {
+    /// The OpenAI Responses API (`POST /responses`).
     Responses,
+    /// Chat Completions (`POST /chat/completions`), as most compatible servers speak it.
     Chat,
+    /// The Anthropic Messages API (`POST /messages`).
+    Anthropic,
 }
 
 impl WireApi {
@@ -16,6 +20,7 @@ impl WireApi {
         match self {
             Self::Responses => "responses",
             Self::Chat => "chat",
+            Self::Anthropic => "anthropic",
         }
     }
 }
@@ -45,6 +50,9 @@ pub const DEFAULT_STREAM_MAX_RETRIES: u64 = 5;
 pub const DEFAULT_STREAM_IDLE_TIMEOUT_MS: u64 = 300_000;
 const MAX_RETRIES_CAP: u64 = 100;
 const OPENAI_DEFAULT_BASE_URL: &str = "https://api.openai.com/v1";
+const ANTHROPIC_DEFAULT_BASE_URL: &str = "https://api.anthropic.com/v1";
+/// Where an Anthropic-wire provider that names no `env_key` finds its key.
+const ANTHROPIC_DEFAULT_ENV_KEY: &str = "ANTHROPIC_API_KEY";
 
 /// A provider with its defaults applied and its environment looked up.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,7 +72,7 @@ pub struct ModelProviderInfo {
     pub stream_max_retries: u64,
     pub stream_idle_timeout_ms: u64,
     pub requires_openai_auth: bool,
-    /// Where the bearer token comes from; the token itself is never serialised.
+    /// Where the key comes from; the key itself is never serialised.
     #[serde(skip)]
     pub auth: ProviderAuth,
 }
@@ -75,6 +83,8 @@ pub enum ProviderAuth {
     /// No credential is needed.
     #[default]
     None,
+    /// A key or token, sent as the wire sends credentials (`Authorization: Bearer`, or
+    /// `x-api-key` on the Anthropic wire).
     Bearer(String),
     /// The provider names an environment variable that is unset or empty.
     Missing {
@@ -147,6 +157,21 @@ pub(crate) fn built_in_providers(
             ..Default::default()
         }
     };
+    map.insert(
+        "anthropic".to_string(),
+        ModelProviderToml {
+            name: Some("Anthropic".to_string()),
+            base_url: Some(ANTHROPIC_DEFAULT_BASE_URL.to_string()),
+            env_key: Some(ANTHROPIC_DEFAULT_ENV_KEY.to_string()),
+            env_key_instructions: Some(
+                "Create an API key at https://console.anthropic.com/settings/keys and export \
+                 it: `export ANTHROPIC_API_KEY=sk-ant-...`"
+                    .to_string(),
+            ),
+            wire_api: Some(WireApi::Anthropic),
+            ..Default::default()
+        },
+    );
     map.insert("ollama".to_string(), oss(11434, WireApi::Chat, "Ollama"));
     map.insert(
         "lmstudio".to_string(),
@@ -188,6 +213,12 @@ pub(crate) fn resolve_provider(
                     instructions: toml.env_key_instructions.clone(),
                 },
             },
+        }
+    } else if toml.wire_api == Some(WireApi::Anthropic) {
+        // As Anthropic's own clients do; a proxy that needs no key works without it.
+        match non_empty(ANTHROPIC_DEFAULT_ENV_KEY) {
+            Some(v) => ProviderAuth::Bearer(v.trim().to_string()),
+            None => ProviderAuth::None,
         }
     } else {
         ProviderAuth::None

@@ -308,6 +308,55 @@ fn built_in_providers_and_oss_flag() {
 }
 
 #[test]
+fn anthropic_provider_built_in_and_custom() {
+    let home = Home::new("model_provider = \"anthropic\"\nmodel = \"claude-sonnet-4-5\"\n");
+    let mut options = home.options();
+    options
+        .env
+        .push(("ANTHROPIC_API_KEY".into(), "sk-ant-1".into()));
+    let p = load(options).unwrap().config.model_provider;
+    assert_eq!(p.id, "anthropic");
+    assert_eq!(p.base_url, "https://api.anthropic.com/v1");
+    assert_eq!(p.wire_api, WireApi::Anthropic);
+    assert_eq!(p.env_key.as_deref(), Some("ANTHROPIC_API_KEY"));
+    assert_eq!(p.auth, ProviderAuth::Bearer("sk-ant-1".into()));
+    let p = home.load().config.model_provider;
+    assert!(
+        matches!(&p.auth, ProviderAuth::Missing { env_key, instructions: Some(_) }
+            if env_key == "ANTHROPIC_API_KEY"),
+        "{:?}",
+        p.auth
+    );
+
+    // A provider of its own on the Anthropic wire: the key is ANTHROPIC_API_KEY unless it names
+    // another variable, and none is needed when that is unset (a local proxy).
+    let home = Home::new(
+        r#"
+model_provider = "proxy"
+[model_providers.proxy]
+base_url = "http://127.0.0.1:9/v1"
+wire_api = "anthropic"
+"#,
+    );
+    let loaded = home.load();
+    assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+    assert_eq!(loaded.config.model_provider.wire_api, WireApi::Anthropic);
+    assert_eq!(loaded.config.model_provider.auth, ProviderAuth::None);
+    let mut options = home.options();
+    options
+        .env
+        .push(("ANTHROPIC_API_KEY".into(), "sk-ant-2".into()));
+    let p = load(options).unwrap().config.model_provider;
+    assert_eq!(p.auth, ProviderAuth::Bearer("sk-ant-2".into()));
+
+    let text = Home::new("[model_providers.x]\nwire_api = \"claude\"\n")
+        .load_with(&[], FlagOverrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(text.contains("anthropic"), "{text}");
+}
+
+#[test]
 fn codex_api_key_only_for_exec() {
     let home = Home::new("");
     let mut options = home.options();

@@ -1,5 +1,5 @@
 //! Decodes a streamed model response body with the client's own decoder, for the `sse`
-//! benchmark: `sse_decode responses|chat [FILE]` (standard input without FILE). Reads in
+//! benchmark: `sse_decode responses|chat|anthropic [FILE]` (standard input without FILE). Reads in
 //! 64 KiB pieces, as from a socket, and prints the event count, the bytes of text deltas, the
 //! length of the final message, and this process's peak RSS where Linux reports it (`VmHWM`,
 //! which unlike `ru_maxrss` does not include the parent's size at fork).
@@ -29,7 +29,8 @@ fn run() -> Result<String, String> {
     let wire = match args.next().as_deref() {
         Some("responses") => WireApi::Responses,
         Some("chat") => WireApi::Chat,
-        _ => return Err("usage: sse_decode responses|chat [FILE]".into()),
+        Some("anthropic") => WireApi::Anthropic,
+        _ => return Err("usage: sse_decode responses|chat|anthropic [FILE]".into()),
     };
     let mut input: Box<dyn Read> = match args.next() {
         Some(path) => Box::new(std::fs::File::open(&path).map_err(|e| format!("{path}: {e}"))?),

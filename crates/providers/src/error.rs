@@ -32,7 +32,7 @@ pub enum ApiError {
         status: u16,
         message: String,
     },
-    /// A failure worth retrying: transport error, 5xx, 429.
+    /// A failure worth retrying: transport error, 5xx (529 included), 429.
     #[error("{0}")]
     Retryable(RetryableError),
     /// The stream broke off, stalled, or sent something unreadable. The request may be retried.
@@ -113,7 +113,9 @@ impl ApiError {
             ApiError::Stream(_) => ErrorKind::Stream,
             ApiError::ResponseFailed { code, .. } => match code.as_deref() {
                 Some("context_length_exceeded") => ErrorKind::ContextWindow,
-                Some("rate_limit_exceeded") | Some("insufficient_quota") => ErrorKind::RateLimit,
+                Some("rate_limit_exceeded")
+                | Some("insufficient_quota")
+                | Some("rate_limit_error") => ErrorKind::RateLimit,
                 _ => ErrorKind::Model,
             },
         }

@@ -1,9 +1,11 @@
-//! Model wire APIs: the OpenAI Responses API and Chat Completions, both streamed over SSE into
-//! one internal event stream, with request retries and stream idle timeouts.
+//! Model wire APIs: the OpenAI Responses API, Chat Completions and the Anthropic Messages API,
+//! each one implementation of one trait, all streamed over SSE into one internal event stream,
+//! with request retries and stream idle timeouts.
 //!
 //! This crate knows nothing of tools' behaviour or of the turn loop; it turns a [`Prompt`] into
 //! a stream of [`ResponseEvent`]s. It prints nothing.
 
+mod anthropic;
 mod chat;
 mod client;
 mod decode;

@@ -6,6 +6,7 @@
 use codex_config::WireApi;
 use serde_json::Value;
 
+use crate::anthropic::AnthropicWire;
 use crate::chat::ChatWire;
 use crate::client::ModelSettings;
 use crate::error::ApiError;
@@ -49,5 +50,6 @@ pub(crate) fn wire_for(api: WireApi) -> Box<dyn Wire> {
     match api {
         WireApi::Responses => Box::new(ResponsesWire),
         WireApi::Chat => Box::new(ChatWire),
+        WireApi::Anthropic => Box::new(AnthropicWire),
     }
 }

@@ -1,5 +1,5 @@
 //! A mock model server for tests and benchmarks: real HTTP on 127.0.0.1 with an ephemeral port,
-//! speaking the Responses and Chat Completions streaming wires, scripted per test, recording
+//! speaking the Responses, Chat Completions and Anthropic Messages streaming wires, scripted per test, recording
 //! every request, and able to inject faults.
 //!
 //! Never shipped: it is a dev-dependency of the other crates and a small binary for benchmarks.
@@ -7,6 +7,7 @@
 mod http;
 mod invariants;
 mod render;
+mod render_anthropic;
 mod script;
 mod script_file;
 mod server;

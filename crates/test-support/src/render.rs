@@ -1,4 +1,4 @@
-//! Rendering wire-independent events as Responses or Chat Completions SSE.
+//! Rendering wire-independent events as Responses, Chat Completions or Anthropic Messages SSE.
 
 use serde_json::{Value, json};
 
@@ -8,6 +8,7 @@ use crate::script::Ev;
 pub enum Wire {
     Responses,
     Chat,
+    Anthropic,
 }
 
 impl Wire {
@@ -17,13 +18,15 @@ impl Wire {
             Some(Wire::Responses)
         } else if path.ends_with("/chat/completions") {
             Some(Wire::Chat)
+        } else if path.ends_with("/messages") {
+            Some(Wire::Anthropic)
         } else {
             None
         }
     }
 }
 
-/// Names of the tools a request offers, on either wire.
+/// Names of the tools a request offers, on any wire.
 pub fn tool_names(body: &Value) -> Vec<String> {
     body.get("tools")
         .and_then(Value::as_array)
@@ -49,7 +52,7 @@ pub fn offered_shell_tool(body: &Value) -> &'static str {
     "shell"
 }
 
-fn shell_arguments(tool: &str, command: &str) -> String {
+pub(crate) fn shell_arguments(tool: &str, command: &str) -> String {
     match tool {
         "exec_command" => json!({ "cmd": command }),
         "shell_command" => json!({ "command": command }),
@@ -63,15 +66,16 @@ pub fn render(wire: Wire, events: &[Ev], request: &Value) -> Vec<Vec<String>> {
     match wire {
         Wire::Responses => render_responses(events, request),
         Wire::Chat => render_chat(events, request),
+        Wire::Anthropic => crate::render_anthropic::render(events, request),
     }
 }
 
-fn sse(event: &str, data: &Value) -> String {
+pub(crate) fn sse(event: &str, data: &Value) -> String {
     format!("event: {event}\ndata: {data}\n\n")
 }
 
 /// Splits text in up to three pieces to exercise delta assembly.
-fn pieces(s: &str) -> Vec<String> {
+pub(crate) fn pieces(s: &str) -> Vec<String> {
     let chars: Vec<char> = s.chars().collect();
     if chars.len() < 3 {
         return vec![s.to_string()];

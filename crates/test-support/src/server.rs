@@ -38,12 +38,12 @@ impl RecordedRequest {
         Wire::from_path(&self.path)
     }
 
-    /// Names of the tools offered, on either wire.
+    /// Names of the tools offered, on any wire.
     pub fn tool_names(&self) -> Vec<String> {
         crate::render::tool_names(&self.body)
     }
 
-    /// The text of every tool output sent back, in order, on either wire.
+    /// The text of every tool output sent back, in order, on any wire.
     pub fn tool_outputs(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let items = self
@@ -51,6 +51,7 @@ impl RecordedRequest {
             .get("input")
             .or_else(|| self.body.get("messages"))
             .and_then(Value::as_array);
+        let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
         for item in items.into_iter().flatten() {
             let responses = matches!(
                 item.get("type").and_then(Value::as_str),
@@ -58,19 +59,26 @@ impl RecordedRequest {
             );
             let chat = item.get("role").and_then(Value::as_str) == Some("tool");
             if responses || chat {
-                let id = item
-                    .get("call_id")
-                    .or_else(|| item.get("tool_call_id"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                let text = item
-                    .get("output")
-                    .or_else(|| item.get("content"))
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_string();
-                out.push((id, text));
+                let id = text(item.get("call_id").or_else(|| item.get("tool_call_id")));
+                out.push((id, text(item.get("output").or_else(|| item.get("content")))));
+                continue;
+            }
+            // Anthropic: `tool_result` blocks in user messages, their content a string or
+            // text and image blocks.
+            let blocks = item.get("content").and_then(Value::as_array);
+            for block in blocks.into_iter().flatten() {
+                if block.get("type").and_then(Value::as_str) != Some("tool_result") {
+                    continue;
+                }
+                let content = match block.get("content") {
+                    Some(Value::Array(parts)) => parts
+                        .iter()
+                        .filter_map(|p| p.get("text").and_then(Value::as_str))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    other => text(other),
+                };
+                out.push((text(block.get("tool_use_id")), content));
             }
         }
         out
@@ -161,7 +169,7 @@ impl MockServer {
         self.lock().requests.clone()
     }
 
-    /// Model requests only (`/responses` or `/chat/completions`).
+    /// Model requests only (`/responses`, `/chat/completions` or `/messages`).
     pub fn model_requests(&self) -> Vec<RecordedRequest> {
         self.requests()
             .into_iter()

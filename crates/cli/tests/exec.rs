@@ -68,8 +68,8 @@ fn full_script() -> Vec<Step> {
 }
 
 #[test]
-fn json_stream_follows_the_contract_on_both_wires() {
-    for wire in ["responses", "chat"] {
+fn json_stream_follows_the_contract_on_every_wire() {
+    for wire in ["responses", "chat", "anthropic"] {
         let server = MockServer::start(full_script()).unwrap();
         let sb = Sandbox::new();
         let out = run(sb
@@ -129,6 +129,19 @@ fn json_stream_follows_the_contract_on_both_wires() {
         );
         server.assert_clean();
         assert_eq!(server.remaining_steps(), 0);
+        if wire == "anthropic" {
+            // The thinking goes back with its signature, before the calls it led to.
+            let second = &server.model_requests()[1].body;
+            let assistant = &second["messages"][1]["content"];
+            assert_eq!(assistant[0]["type"], "thinking", "{second}");
+            assert_eq!(assistant[0]["signature"], "sig-mock-0");
+            assert_eq!(assistant[0]["thinking"], "Looking at the files first");
+            assert_eq!(assistant[1]["type"], "tool_use");
+            assert_eq!(
+                assistant[2]["input"]["command"][2],
+                "echo hello-from-shell; exit 3"
+            );
+        }
     }
 }
 
@@ -227,6 +240,30 @@ fn output_schema_is_sent_strict() {
         assert_eq!(format["strict"], true, "{wire}");
         assert_eq!(format["schema"]["required"][0], "answer", "{wire}");
     }
+}
+
+#[test]
+fn output_schema_goes_in_the_system_prompt_on_anthropic() {
+    let server =
+        MockServer::start(vec![Step::stream(vec![Ev::Text("{\"answer\":42}".into())])]).unwrap();
+    let sb = Sandbox::new();
+    let schema = sb.work.path().join("schema.json");
+    std::fs::write(
+        &schema,
+        r#"{"type":"object","properties":{"answer":{"type":"integer"}},"required":["answer"]}"#,
+    )
+    .unwrap();
+    let out = run(sb
+        .exec(&server, "anthropic")
+        .arg("--output-schema")
+        .arg(&schema)
+        .arg("answer"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), "{\"answer\":42}");
+    let body = &server.model_requests()[0].body;
+    let system = body["system"][0]["text"].as_str().unwrap();
+    assert!(system.contains(r#""required":["answer"]"#), "{system}");
+    server.assert_clean();
 }
 
 #[test]

@@ -153,7 +153,7 @@ fn every_fault_ends_in_a_retry_or_a_clear_error() {
             Some("unknown model `mock-model`"),
         ),
     ];
-    for wire in ["responses", "chat"] {
+    for wire in ["responses", "chat", "anthropic"] {
         for (name, steps, expect_error) in &cases {
             let server = MockServer::start(steps.clone()).unwrap();
             let sb = Sandbox::new();
@@ -190,6 +190,60 @@ fn every_fault_ends_in_a_retry_or_a_clear_error() {
             assert!(!stderr(&out).contains("panicked"), "{wire}/{name}");
         }
     }
+}
+
+#[test]
+fn anthropic_overload_is_retried() {
+    let overloaded =
+        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
+    let server = MockServer::start(vec![
+        Step::reply(Reply::Status {
+            code: 529,
+            retry_after: Some(0),
+            body: overloaded.into(),
+        }),
+        Step::stream(vec![
+            Ev::Text("par".into()),
+            Ev::Failed {
+                code: "overloaded_error".into(),
+                message: "Overloaded".into(),
+            },
+        ]),
+        Step::stream(vec![Ev::Text("recovered".into())]),
+    ])
+    .unwrap();
+    let sb = Sandbox::new();
+    let out = run(sb.exec(&server, "anthropic").args(["--json", "hi"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let events = json_lines(&out);
+    validate_thread_events(&events).unwrap();
+    // The 529 is retried by the client (a warning item), the overload mid-stream by
+    // re-requesting (a reconnect error event).
+    let warning = events
+        .iter()
+        .find(|e| e["type"] == "item.completed" && e["item"]["type"] == "error")
+        .unwrap();
+    let text = warning["item"]["message"].as_str().unwrap();
+    assert!(text.starts_with("mock answered 529: Overloaded"), "{text}");
+    let errors: Vec<&str> = events
+        .iter()
+        .filter(|e| e["type"] == "error")
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("Reconnecting... 1/1") && errors[0].contains("Overloaded"),
+        "{}",
+        errors[0]
+    );
+    let msg = events
+        .iter()
+        .rev()
+        .find(|e| e["item"]["type"] == "agent_message")
+        .unwrap();
+    assert_eq!(msg["item"]["text"], "recovered");
+    assert_eq!(server.model_requests().len(), 3);
+    server.assert_clean();
 }
 
 #[test]

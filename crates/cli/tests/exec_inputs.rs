@@ -102,6 +102,32 @@ fn images_become_image_url_parts_on_the_chat_wire() {
 }
 
 #[test]
+fn images_become_image_blocks_on_the_anthropic_wire() {
+    let server = MockServer::start(vec![text("seen")]).unwrap();
+    let sb = Sandbox::new();
+    std::fs::write(sb.work.path().join("dot.png"), PNG).unwrap();
+    let out = run(sb
+        .exec(&server, "anthropic")
+        .args(["-i", "dot.png", "describe"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let messages = server.model_requests()[0].body["messages"].clone();
+    let user = messages.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(user["role"], "user");
+    let blocks = user["content"].as_array().unwrap();
+    let image = blocks.iter().find(|b| b["type"] == "image").unwrap();
+    assert_eq!(image["source"]["type"], "base64");
+    assert_eq!(image["source"]["media_type"], "image/png");
+    assert!(
+        image["source"]["data"]
+            .as_str()
+            .unwrap()
+            .starts_with("iVBORw0KGgo")
+    );
+    assert!(blocks.iter().any(|b| b["text"] == "describe"));
+    server.assert_clean();
+}
+
+#[test]
 fn a_missing_or_unreadable_image_is_a_one_line_error() {
     let server = MockServer::start(vec![]).unwrap();
     let sb = Sandbox::new();
@@ -150,7 +176,7 @@ fn view_image_shows_the_model_the_file() {
         name: "view_image".into(),
         arguments: r#"{"path":"dot.png"}"#.into(),
     };
-    for wire in ["responses", "chat"] {
+    for wire in ["responses", "chat", "anthropic"] {
         let server =
             MockServer::start(vec![Step::stream(vec![call.clone()]), text("a dot")]).unwrap();
         let sb = Sandbox::new();
@@ -160,10 +186,12 @@ fn view_image_shows_the_model_the_file() {
         let requests = server.model_requests();
         assert!(requests[0].tool_names().contains(&"view_image".to_string()));
         let second = requests[1].body.to_string();
-        assert!(
-            second.contains("data:image/png;base64,iVBORw0KGgo"),
-            "{wire}: {second}"
-        );
+        let image = if wire == "anthropic" {
+            r#""data":"iVBORw0KGgo"#
+        } else {
+            "data:image/png;base64,iVBORw0KGgo"
+        };
+        assert!(second.contains(image), "{wire}: {second}");
         server.assert_clean();
     }
 }

@@ -76,41 +76,54 @@ fn freeform_tool_on_responses() {
 }
 
 #[test]
-fn json_function_tool_on_chat() {
+fn json_function_tool_on_chat_and_anthropic() {
     std::fs::create_dir_all(std::env::temp_dir()).unwrap();
-    let server = MockServer::start(vec![
-        Step::stream(vec![Ev::FunctionCall {
-            call_id: "p1".into(),
-            name: "apply_patch".into(),
-            arguments: json!({"input": "*** Begin Patch\n*** Update File: notes.txt\n-old\n+new\n*** End Patch"}).to_string(),
-        }]),
-        finish(),
-    ])
-    .unwrap();
-    let sb = Sandbox::new();
-    std::fs::write(sb.work.path().join("notes.txt"), "old\n").unwrap();
-    let out = run(sb
-        .exec(&server, "chat")
-        .args(["-s", "workspace-write", "--json", "edit"]));
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    assert_eq!(
-        std::fs::read_to_string(sb.work.path().join("notes.txt")).unwrap(),
-        "new\n"
-    );
-    let events = json_lines(&out);
-    assert_eq!(
-        file_change(&events).unwrap()["changes"][0]["kind"],
-        "update"
-    );
-    let tool = server.model_requests()[0].body["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["function"]["name"] == "apply_patch")
-        .cloned()
+    for wire in ["chat", "anthropic"] {
+        let server = MockServer::start(vec![
+            Step::stream(vec![Ev::FunctionCall {
+                call_id: "p1".into(),
+                name: "apply_patch".into(),
+                arguments: json!({"input": "*** Begin Patch\n*** Update File: notes.txt\n-old\n+new\n*** End Patch"}).to_string(),
+            }]),
+            finish(),
+        ])
         .unwrap();
-    assert_eq!(tool["function"]["parameters"]["required"][0], "input");
-    server.assert_clean();
+        let sb = Sandbox::new();
+        std::fs::write(sb.work.path().join("notes.txt"), "old\n").unwrap();
+        let out = run(sb
+            .exec(&server, wire)
+            .args(["-s", "workspace-write", "--json", "edit"]));
+        assert_eq!(out.status.code(), Some(0), "{wire}: {}", stderr(&out));
+        assert_eq!(
+            std::fs::read_to_string(sb.work.path().join("notes.txt")).unwrap(),
+            "new\n",
+            "{wire}"
+        );
+        let events = json_lines(&out);
+        validate_thread_events(&events).unwrap_or_else(|e| panic!("{wire}: {e}"));
+        assert_eq!(
+            file_change(&events).unwrap()["changes"][0]["kind"],
+            "update",
+            "{wire}"
+        );
+        let tool = server.model_requests()[0].body["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["function"]["name"] == "apply_patch" || t["name"] == "apply_patch")
+            .cloned()
+            .unwrap();
+        let schema = if wire == "chat" {
+            &tool["function"]["parameters"]
+        } else {
+            &tool["input_schema"]
+        };
+        assert_eq!(schema["required"][0], "input", "{wire}");
+        let outputs = server.model_requests()[1].tool_outputs();
+        assert_eq!(outputs.len(), 1, "{wire}");
+        assert_eq!(outputs[0].0, "p1");
+        server.assert_clean();
+    }
 }
 
 #[test]

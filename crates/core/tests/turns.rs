@@ -90,8 +90,8 @@ fn shell(call_id: &str, command: &str) -> Ev {
 }
 
 #[tokio::test]
-async fn shell_round_trip_on_both_wires() {
-    for wire in ["responses", "chat"] {
+async fn shell_round_trip_on_every_wire() {
+    for wire in ["responses", "chat", "anthropic"] {
         let server = MockServer::start(vec![
             Step::stream(vec![shell(
                 "c1",

@@ -9,6 +9,30 @@
 use serde::de::Error as _;
 use serde_json::{Map, Value};
 
+use crate::error::ApiError;
+
+/// The data of an SSE event named `event` as JSON; malformed data is a stream error quoting its
+/// start.
+pub(crate) fn parse_event(event: &str, data: String) -> Result<Value, ApiError> {
+    // Taken first: the parser consumes the text.
+    let start: String = data.chars().take(200).collect();
+    parse(data).map_err(|e| {
+        ApiError::Stream(format!(
+            "malformed `{}` event from the model ({e}): {start}",
+            if event.is_empty() { "message" } else { event },
+        ))
+    })
+}
+
+/// The string at `key`, moved out of the event (a delta can be megabytes long); empty when
+/// there is none.
+pub(crate) fn take_text(data: &mut Value, key: &str) -> String {
+    match data.get_mut(key).map(Value::take) {
+        Some(Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
 /// As deep as `serde_json` nests arrays and objects before refusing a document.
 const MAX_DEPTH: usize = 127;
 

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use crate::client::ModelSettings;
 use crate::error::ApiError;
+use crate::json::{parse_event, take_text};
 use crate::prompt::{Prompt, ResponseEvent, ToolSpec};
 use crate::sse::SseEvent;
 use crate::wire::{Wire, WireParser};
@@ -127,29 +128,10 @@ struct ResponsesParser {
     completed: bool,
 }
 
-fn parse_json(event: &str, data: String) -> Result<Value, ApiError> {
-    // Taken first: the parser consumes the text.
-    let start: String = data.chars().take(200).collect();
-    crate::json::parse(data).map_err(|e| {
-        ApiError::Stream(format!(
-            "malformed `{}` event from the model ({e}): {start}",
-            if event.is_empty() { "message" } else { event },
-        ))
-    })
-}
-
-/// The string at `key`, moved out of the event (a delta can be megabytes long).
-fn take_text(data: &mut Value, key: &str) -> String {
-    match data.get_mut(key).map(Value::take) {
-        Some(Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
 impl WireParser for ResponsesParser {
     fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
         let SseEvent { event, data } = ev;
-        let mut data = parse_json(&event, data)?;
+        let mut data = parse_event(&event, data)?;
         let kind = data
             .get("type")
             .and_then(Value::as_str)

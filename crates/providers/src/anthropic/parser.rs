@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::{REDACTED_THINKING_ID, THINKING_ID};
 use crate::error::ApiError;
+use crate::json::{parse_event, take_text};
 use crate::prompt::ResponseEvent;
 use crate::sse::SseEvent;
 use crate::wire::WireParser;
@@ -248,7 +249,7 @@ impl AnthropicParser {
 impl WireParser for AnthropicParser {
     fn on_event(&mut self, ev: SseEvent) -> Result<Vec<ResponseEvent>, ApiError> {
         let SseEvent { event, data } = ev;
-        let mut data = parse_json(&event, data)?;
+        let mut data = parse_event(&event, data)?;
         let kind = data
             .get("type")
             .and_then(Value::as_str)
@@ -321,25 +322,6 @@ impl WireParser for AnthropicParser {
 
 fn index(data: &Value) -> u64 {
     data.get("index").and_then(Value::as_u64).unwrap_or(0)
-}
-
-fn parse_json(event: &str, data: String) -> Result<Value, ApiError> {
-    // Taken first: the parser consumes the text.
-    let start: String = data.chars().take(200).collect();
-    crate::json::parse(data).map_err(|e| {
-        ApiError::Stream(format!(
-            "malformed `{}` event from the model ({e}): {start}",
-            if event.is_empty() { "message" } else { event },
-        ))
-    })
-}
-
-/// The string at `key`, moved out of the event (a delta can be long).
-fn take_text(data: &mut Value, key: &str) -> String {
-    match data.get_mut(key).map(Value::take) {
-        Some(Value::String(s)) => s,
-        _ => String::new(),
-    }
 }
 
 /// The raw input of a freeform call offered as a function taking `{input}`; arguments of

@@ -11,6 +11,11 @@ use codex_providers::{
 use codex_test_support::{Ev, MockServer, Reply, Step};
 use serde_json::json;
 
+#[path = "wire/anthropic.rs"]
+mod anthropic;
+#[path = "wire/large.rs"]
+mod large;
+
 fn provider(server: &MockServer, wire: WireApi) -> ModelProviderInfo {
     ModelProviderInfo {
         id: "mock".into(),
@@ -167,85 +172,6 @@ async fn chat_wire_round_trip() {
 #[tokio::test]
 async fn anthropic_wire_round_trip() {
     round_trip(WireApi::Anthropic).await;
-}
-
-#[tokio::test]
-async fn anthropic_request_shape() {
-    let server = MockServer::start(vec![Step::stream(vec![Ev::Text("ok".into())])]).unwrap();
-    let mut settings = settings("claude-sonnet-4-5");
-    settings.max_output_tokens = Some(2048);
-    let client = HttpModelClient::new(provider(&server, WireApi::Anthropic), settings).unwrap();
-    let mut s = client.stream(&prompt()).await.unwrap();
-    while s.next().await.is_some() {}
-    let req = &server.model_requests()[0];
-    assert!(
-        req.path.ends_with("/v1/messages?api-version=2025-01-01"),
-        "{}",
-        req.path
-    );
-    assert_eq!(req.header("x-api-key"), Some("test-key"));
-    assert_eq!(req.header("anthropic-version"), Some("2023-06-01"));
-    assert_eq!(req.header("accept"), Some("text/event-stream"));
-    assert_eq!(req.header("content-type"), Some("application/json"));
-    assert_eq!(req.header("authorization"), None);
-    assert_eq!(req.header("x-extra"), Some("1"));
-    let body = &req.body;
-    assert_eq!(body["model"], "claude-sonnet-4-5");
-    assert_eq!(body["max_tokens"], 2048);
-    assert_eq!(body["system"][0]["text"], "be helpful");
-    assert_eq!(body["messages"][0]["role"], "user");
-    assert_eq!(body["messages"][0]["content"][0]["text"], "hi");
-    assert_eq!(body["tools"][0]["name"], "shell");
-    assert_eq!(body["tools"][0]["input_schema"]["type"], "object");
-    assert_eq!(body["tool_choice"]["type"], "auto");
-    assert_eq!(body["stream"], true);
-    assert!(body.get("thinking").is_none(), "no effort set");
-    server.assert_clean();
-}
-
-#[tokio::test]
-async fn anthropic_overload_is_retried() {
-    let overloaded =
-        r#"{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"#;
-    let server = MockServer::start(vec![
-        Step::reply(Reply::Status {
-            code: 529,
-            retry_after: None,
-            body: overloaded.into(),
-        }),
-        Step::stream(vec![
-            Ev::Text("partial".into()),
-            Ev::Failed {
-                code: "overloaded_error".into(),
-                message: "Overloaded".into(),
-            },
-        ]),
-        Step::stream(vec![Ev::Text("recovered".into())]),
-    ])
-    .unwrap();
-    let client =
-        HttpModelClient::new(provider(&server, WireApi::Anthropic), settings("claude")).unwrap();
-    // The 529 is retried by the client; the overload reported mid-stream is a stream error,
-    // which the caller re-requests.
-    let (result, notices) = collect_noticed(&client).await;
-    let err = result.unwrap_err();
-    assert!(err.is_stream_retryable(), "{err}");
-    assert!(err.to_string().contains("Overloaded"), "{err}");
-    assert_eq!(notices.len(), 1, "{notices:?}");
-    assert!(
-        notices[0]
-            .reason
-            .starts_with("mock answered 529: Overloaded"),
-        "{}",
-        notices[0].reason
-    );
-    let events = collect(&client).await.unwrap();
-    assert_eq!(
-        items(&events)[0].message_text().as_deref(),
-        Some("recovered")
-    );
-    assert_eq!(server.model_requests().len(), 3);
-    server.assert_clean();
 }
 
 #[tokio::test]
@@ -619,123 +545,4 @@ async fn a_server_that_never_answers_is_retried_then_reported() {
         text.contains("giving up after 2 attempts") && text.contains("no response"),
         "{text}"
     );
-}
-
-/// Assistant text of at least `len` bytes with escapes and non-ASCII, and the same as the inside
-/// of a JSON string, written directly (serializing it is slow in debug builds).
-struct LongText {
-    text: String,
-    json: String,
-    /// Where each line ends, in `text` and in `json`.
-    line_ends: Vec<(usize, usize)>,
-}
-
-fn long_text(len: usize) -> LongText {
-    use std::fmt::Write;
-    let mut t = LongText {
-        text: String::with_capacity(len + 100),
-        json: String::with_capacity(len + len / 8),
-        line_ends: Vec::new(),
-    };
-    let mut n = 0;
-    while t.text.len() < len {
-        let _ = writeln!(
-            t.text,
-            "{n}: \"quoted\", back\\slash,\ttab, caf\u{e9} \u{1f600}."
-        );
-        let _ = write!(
-            t.json,
-            "{n}: \\\"quoted\\\", back\\\\slash,\\ttab, caf\u{e9} \u{1f600}.\\n"
-        );
-        t.line_ends.push((t.text.len(), t.json.len()));
-        n += 1;
-    }
-    t
-}
-
-/// A Responses stream carrying the text as deltas of about `delta_len` bytes, then whole.
-fn responses_body(t: &LongText, delta_len: usize) -> String {
-    let frame =
-        |kind: &str, rest: &str| format!("event: {kind}\ndata: {{\"type\":\"{kind}\",{rest}}}\n\n");
-    let mut body = frame("response.created", r#""response":{"id":"resp_1"}"#);
-    let (mut text_start, mut json_start) = (0, 0);
-    for &(text_end, json_end) in &t.line_ends {
-        if text_end - text_start >= delta_len || text_end == t.text.len() {
-            let delta = &t.json[json_start..json_end];
-            body += &frame(
-                "response.output_text.delta",
-                &format!(r#""delta":"{delta}""#),
-            );
-            (text_start, json_start) = (text_end, json_end);
-        }
-    }
-    let item = format!(
-        r#""item":{{"type":"message","id":"msg_1","role":"assistant","content":[{{"type":"output_text","text":"{}"}}]}}"#,
-        t.json
-    );
-    body += &frame("response.output_item.done", &item);
-    body + &frame("response.completed", r#""response":{"id":"resp_1"}"#)
-}
-
-/// Streams `body` through the HTTP client; checks the deltas and the final message are `text`.
-/// Returns how many deltas there were.
-async fn large_stream(wire: WireApi, body: String, text: &str) -> usize {
-    let server = MockServer::start(vec![Step::reply(Reply::RawSse(body))]).unwrap();
-    let mut provider = provider(&server, wire);
-    provider.stream_idle_timeout_ms = 20_000;
-    let client = HttpModelClient::new(provider, settings("m")).unwrap();
-    let p = prompt();
-    let mut stream = client.stream(&p).await.unwrap();
-    let (mut deltas, mut count) = (String::new(), 0);
-    let mut message = None;
-    while let Some(ev) = stream.next().await {
-        match ev.unwrap() {
-            ResponseEvent::OutputTextDelta(d) => {
-                deltas.push_str(&d);
-                count += 1;
-            }
-            ResponseEvent::OutputItemDone(item) => message = item.message_text(),
-            _ => {}
-        }
-    }
-    assert!(
-        deltas == text,
-        "deltas: {} of {} bytes",
-        deltas.len(),
-        text.len()
-    );
-    let message = message.unwrap_or_default();
-    assert!(
-        message == text,
-        "message: {} of {} bytes",
-        message.len(),
-        text.len()
-    );
-    count
-}
-
-#[tokio::test]
-async fn large_responses_delta() {
-    let t = long_text(32 << 20);
-    let body = responses_body(&t, t.text.len());
-    assert_eq!(large_stream(WireApi::Responses, body, &t.text).await, 1);
-}
-
-#[tokio::test]
-async fn large_responses_message_in_1mb_deltas() {
-    let t = long_text(50 << 20);
-    let body = responses_body(&t, 1 << 20);
-    assert_eq!(large_stream(WireApi::Responses, body, &t.text).await, 50);
-}
-
-#[tokio::test]
-async fn large_chat_delta() {
-    let t = long_text(32 << 20);
-    let body = format!(
-        "data: {{\"id\":\"c\",\"choices\":[{{\"index\":0,\"delta\":{{\"role\":\"assistant\",\"content\":\"{}\"}}}}]}}\n\n\
-         data: {{\"id\":\"c\",\"choices\":[{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}\n\n\
-         data: [DONE]\n\n",
-        t.json
-    );
-    assert_eq!(large_stream(WireApi::Chat, body, &t.text).await, 1);
 }

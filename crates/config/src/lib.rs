@@ -11,6 +11,7 @@ mod layers;
 mod load;
 mod locate;
 mod model_family;
+mod no_effect;
 mod overrides;
 mod provider;
 mod resolve;
@@ -28,6 +29,7 @@ pub use load::{
 pub use model_family::{
     DEFAULT_CONTEXT_WINDOW, ModelFamily, PatchToolForm, Price, ShellToolForm, find_family,
 };
+pub use no_effect::NO_EFFECT_KEYS;
 pub use overrides::{CliOverride, parse_override};
 pub use provider::{ModelProviderInfo, ModelProviderToml, ProviderAuth, WireApi};
 pub use schema::*;

@@ -4,6 +4,13 @@
 //! This crate reads the config file and takes a snapshot of the environment it is given; nothing
 //! else in the engine reads either. It prints nothing: warnings are returned to the caller.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod config;
 mod error;
 mod file;

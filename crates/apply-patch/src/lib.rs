@@ -8,6 +8,13 @@
 //!
 //! This crate prints nothing; the command-line entry writes to the streams it is given.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod chunks;
 mod cli;
 mod commit;

@@ -4,6 +4,13 @@
 //! This crate reads the config file and takes a snapshot of the environment it is given; nothing
 //! else in the engine reads either. It prints nothing: warnings are returned to the caller.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod config;
 mod error;
 mod file;
@@ -11,6 +18,7 @@ mod layers;
 mod load;
 mod locate;
 mod model_family;
+mod no_effect;
 mod overrides;
 mod provider;
 mod resolve;
@@ -28,6 +36,7 @@ pub use load::{
 pub use model_family::{
     DEFAULT_CONTEXT_WINDOW, ModelFamily, PatchToolForm, Price, ShellToolForm, find_family,
 };
+pub use no_effect::NO_EFFECT_KEYS;
 pub use overrides::{CliOverride, parse_override};
 pub use provider::{ModelProviderInfo, ModelProviderToml, ProviderAuth, WireApi};
 pub use schema::*;

@@ -65,7 +65,7 @@ pub struct LoadOptions {
 #[derive(Debug, Clone)]
 pub struct Loaded {
     pub config: Config,
-    /// Unknown or deprecated keys, each once.
+    /// Unknown or deprecated keys, and keys set that have no effect yet, each once.
     pub warnings: Vec<String>,
     /// The effective table and the origin of each value, for `codex config show`.
     pub effective: Layered,
@@ -243,6 +243,7 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
         },
         &mut warnings,
     )?;
+    crate::no_effect::warn(&effective, &mut warnings);
     Ok(Loaded {
         config,
         warnings: warnings.into_vec(),
@@ -329,7 +330,8 @@ fn typed_check_file(
             .key_position(&segments)
             .map(|(l, c)| format!(" ({}:{l}:{c})", path.display()))
             .unwrap_or_default();
-        warnings.push_keyed(&key, format!("unknown config key `{key}`{at} is ignored"));
+        let message = format!("unknown config key `{key}`{at} is ignored");
+        warnings.push_unknown(segments, message);
     }
     file.text().parse::<toml::Table>().map_err(in_file)
 }
@@ -343,7 +345,8 @@ fn typed_check_table(table: &toml::Table, warnings: &mut Warnings) -> Result<(),
     result.map_err(|e| e.message().to_string())?;
     for segments in unknown {
         let key = dotted(&segments);
-        warnings.push_keyed(&key, format!("unknown config key `{key}` is ignored"));
+        let message = format!("unknown config key `{key}` is ignored");
+        warnings.push_unknown(segments, message);
     }
     Ok(())
 }
@@ -397,6 +400,9 @@ pub(crate) fn error_at(source: &Source, key: &str, message: String) -> ConfigErr
 pub(crate) struct Warnings {
     seen: BTreeSet<String>,
     list: Vec<String>,
+    /// Unknown keys, as they will sit in the effective table (a profile's without the
+    /// `profiles.<name>` prefix too), so that nothing else is said about them.
+    unknown: BTreeSet<KeyPath>,
 }
 
 impl Warnings {
@@ -411,6 +417,19 @@ impl Warnings {
         if self.seen.insert(format!("key:{key}")) {
             self.list.push(message);
         }
+    }
+
+    /// Says `message` about the unknown key at `path`, once.
+    fn push_unknown(&mut self, path: KeyPath, message: String) {
+        self.push_keyed(&dotted(&path), message);
+        if path.len() > 2 && path[0] == "profiles" {
+            self.unknown.insert(path[2..].to_vec());
+        }
+        self.unknown.insert(path);
+    }
+
+    pub fn is_unknown(&self, path: &[String]) -> bool {
+        self.unknown.contains(path)
     }
 
     fn into_vec(self) -> Vec<String> {

@@ -9,6 +9,13 @@
 //! response) ← `compact` and `tools` ← `turn` ← `session` (the handle and its loop); `start`,
 //! `rollout`, `context` and the small helpers depend on none of those.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod compact;
 mod context;
 mod error;

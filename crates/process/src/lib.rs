@@ -4,6 +4,13 @@
 //! No sandboxing here: confinement is applied by the sandbox helper the command is started
 //! through. Nothing here prints; output is returned and streamed through a callback.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod env;
 mod spawn;
 mod truncate;

@@ -3,6 +3,13 @@
 //! Plain serde types only. This crate does no I/O and holds no behaviour beyond small
 //! conversions, so every front-end (exec, TUI, MCP server, Node addon) can depend on it cheaply.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod events;
 mod items;
 mod ops;

@@ -5,6 +5,13 @@
 //! This crate knows nothing of tools' behaviour or of the turn loop; it turns a [`Prompt`] into
 //! a stream of [`ResponseEvent`]s. It prints nothing.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod anthropic;
 mod chat;
 mod client;

@@ -3,6 +3,13 @@
 //!
 //! Pure functions over argv, paths and policies: this crate runs nothing and prints nothing.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod bash;
 mod dangerous;
 mod decision;

@@ -8,6 +8,13 @@
 //! macOS: a Seatbelt policy for `/usr/bin/sandbox-exec`. The engine never confines itself; it
 //! only builds the command line that does.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod probe;
 mod roots;
 mod seatbelt;

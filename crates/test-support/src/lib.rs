@@ -4,6 +4,13 @@
 //!
 //! Never shipped: it is a dev-dependency of the other crates and a small binary for benchmarks.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod http;
 mod invariants;
 mod render;

@@ -6,6 +6,13 @@
 //! their order follow the Codex CLI's output, because SDK users compare events with strict
 //! equality; additions are opt-in.
 
+#![deny(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    clippy::exit,
+    reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
+)]
+
 mod mapper;
 mod types;
 

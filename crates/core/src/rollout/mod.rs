@@ -152,7 +152,7 @@ impl RolloutRecorder {
 }
 
 /// Whether a non-empty file's last byte is not a newline.
-fn ends_inside_a_line(file: &mut File) -> std::io::Result<bool> {
+pub(crate) fn ends_inside_a_line(file: &mut File) -> std::io::Result<bool> {
     if file.metadata()?.len() == 0 {
         return Ok(false);
     }

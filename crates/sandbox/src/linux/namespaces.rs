@@ -41,25 +41,34 @@ pub fn enter() -> Result<bool> {
         }
         return Ok(true);
     }
+    exit_as_child(pid)
+}
+
+/// The parent's whole remaining life: wait for the namespace's PID 1 and leave with its status
+/// (126 when it cannot be known), so the caller of the helper sees the command's own.
+#[allow(
+    clippy::exit,
+    reason = "runs only in the sandbox helper process, whose waiting half ends with the command's status"
+)]
+fn exit_as_child(pid: libc::pid_t) -> ! {
     let mut status = 0;
-    loop {
+    let code = loop {
         // SAFETY: waiting for our own child with a valid status pointer.
         let r = unsafe { libc::waitpid(pid, &mut status, 0) };
         if r == pid {
-            break;
+            break if libc::WIFEXITED(status) {
+                libc::WEXITSTATUS(status)
+            } else if libc::WIFSIGNALED(status) {
+                128 + libc::WTERMSIG(status)
+            } else {
+                126
+            };
         }
         if r < 0 && Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
-            std::process::exit(126);
+            break 126;
         }
-    }
-    let code = if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else if libc::WIFSIGNALED(status) {
-        128 + libc::WTERMSIG(status)
-    } else {
-        126
     };
-    std::process::exit(code);
+    std::process::exit(code)
 }
 
 fn c_path(path: &Path) -> Result<CString> {

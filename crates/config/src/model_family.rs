@@ -62,55 +62,81 @@ const fn price(input: f64, cached_input: f64, output: f64) -> Option<Price> {
     })
 }
 
+/// How a family is offered tools and reasoning.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// GPT-5.1 and later, and the Codex models: `shell_command`, freeform `apply_patch`,
+    /// reasoning.
+    Codex,
+    /// Reasoning models offered the JSON tools (`shell` argv, `apply_patch {input}`).
+    Reasoning,
+    /// Everything else: the JSON tools, no reasoning parameters.
+    Plain,
+}
+
 const fn family(
     prefix: &'static str,
-    context_window: u64,
-    reasoning_and_freeform: bool,
+    window: u64,
+    kind: Kind,
     price: Option<Price>,
 ) -> ModelFamily {
+    let (patch_tool, shell_tool, supports_reasoning) = match kind {
+        Kind::Codex => (PatchToolForm::Freeform, ShellToolForm::Script, true),
+        Kind::Reasoning => (PatchToolForm::Function, ShellToolForm::Argv, true),
+        Kind::Plain => (PatchToolForm::Function, ShellToolForm::Argv, false),
+    };
     ModelFamily {
         prefix,
-        context_window: if context_window == 0 {
-            None
-        } else {
-            Some(context_window)
-        },
-        patch_tool: if reasoning_and_freeform {
-            PatchToolForm::Freeform
-        } else {
-            PatchToolForm::Function
-        },
-        shell_tool: ShellToolForm::Argv,
-        supports_reasoning: reasoning_and_freeform,
+        context_window: if window == 0 { None } else { Some(window) },
+        patch_tool,
+        shell_tool,
+        supports_reasoning,
         price,
     }
 }
 
-/// The known families. The longest matching prefix wins, so order does not matter.
+use Kind::{Codex, Plain, Reasoning};
+
+/// The known families. The longest matching prefix wins, so order does not matter. Tool forms
+/// follow what the Codex CLI offers each family.
 const FAMILIES: &[ModelFamily] = &[
-    family("gpt-5.1-codex-max", 272_000, true, price(1.25, 0.125, 10.0)),
-    family("gpt-5.1-codex-mini", 272_000, true, price(0.25, 0.025, 2.0)),
-    family("gpt-5-codex-mini", 272_000, true, price(0.25, 0.025, 2.0)),
-    family("gpt-5-mini", 272_000, true, price(0.25, 0.025, 2.0)),
-    family("gpt-5-nano", 272_000, true, price(0.05, 0.005, 0.4)),
-    family("gpt-5", 272_000, true, price(1.25, 0.125, 10.0)),
-    family("codex-mini", 200_000, true, price(1.5, 0.375, 6.0)),
-    family("codex-", 200_000, true, None),
-    family("o4-mini", 200_000, true, price(1.1, 0.275, 4.4)),
-    family("o3-mini", 200_000, true, price(1.1, 0.55, 4.4)),
-    family("o3", 200_000, true, price(2.0, 0.5, 8.0)),
-    family("o1", 200_000, true, None),
-    family("gpt-4.1-mini", 1_047_576, false, price(0.4, 0.1, 1.6)),
-    family("gpt-4.1-nano", 1_047_576, false, price(0.1, 0.025, 0.4)),
-    family("gpt-4.1", 1_047_576, false, price(2.0, 0.5, 8.0)),
-    family("gpt-4o-mini", 128_000, false, price(0.15, 0.075, 0.6)),
-    family("gpt-4o", 128_000, false, price(2.5, 1.25, 10.0)),
-    family("gpt-oss", 128_000, false, None),
-    family("claude-opus-4", 200_000, false, price(15.0, 1.5, 75.0)),
-    family("claude-sonnet-4", 200_000, false, price(3.0, 0.3, 15.0)),
-    family("claude-haiku-4", 200_000, false, price(1.0, 0.1, 5.0)),
-    family("claude-3-5-haiku", 200_000, false, price(0.8, 0.08, 4.0)),
-    family("claude-", 200_000, false, None),
+    family(
+        "gpt-5.1-codex-max",
+        272_000,
+        Codex,
+        price(1.25, 0.125, 10.0),
+    ),
+    family(
+        "gpt-5.1-codex-mini",
+        272_000,
+        Codex,
+        price(0.25, 0.025, 2.0),
+    ),
+    family("gpt-5.1-codex", 272_000, Codex, price(1.25, 0.125, 10.0)),
+    family("gpt-5-codex-mini", 272_000, Codex, price(0.25, 0.025, 2.0)),
+    family("gpt-5-codex", 272_000, Codex, price(1.25, 0.125, 10.0)),
+    family("gpt-5.2", 272_000, Codex, None),
+    family("gpt-5.1", 272_000, Codex, price(1.25, 0.125, 10.0)),
+    family("gpt-5-mini", 272_000, Reasoning, price(0.25, 0.025, 2.0)),
+    family("gpt-5-nano", 272_000, Reasoning, price(0.05, 0.005, 0.4)),
+    family("gpt-5", 272_000, Reasoning, price(1.25, 0.125, 10.0)),
+    family("codex-mini", 200_000, Reasoning, price(1.5, 0.375, 6.0)),
+    family("codex-", 272_000, Codex, None),
+    family("o4-mini", 200_000, Reasoning, price(1.1, 0.275, 4.4)),
+    family("o3-mini", 200_000, Reasoning, price(1.1, 0.55, 4.4)),
+    family("o3", 200_000, Reasoning, price(2.0, 0.5, 8.0)),
+    family("o1", 200_000, Reasoning, None),
+    family("gpt-4.1-mini", 1_047_576, Plain, price(0.4, 0.1, 1.6)),
+    family("gpt-4.1-nano", 1_047_576, Plain, price(0.1, 0.025, 0.4)),
+    family("gpt-4.1", 1_047_576, Plain, price(2.0, 0.5, 8.0)),
+    family("gpt-4o-mini", 128_000, Plain, price(0.15, 0.075, 0.6)),
+    family("gpt-4o", 128_000, Plain, price(2.5, 1.25, 10.0)),
+    family("gpt-oss", 128_000, Plain, None),
+    family("claude-opus-4", 200_000, Plain, price(15.0, 1.5, 75.0)),
+    family("claude-sonnet-4", 200_000, Plain, price(3.0, 0.3, 15.0)),
+    family("claude-haiku-4", 200_000, Plain, price(1.0, 0.1, 5.0)),
+    family("claude-3-5-haiku", 200_000, Plain, price(0.8, 0.08, 4.0)),
+    family("claude-", 200_000, Plain, None),
 ];
 
 /// The family of `model` (case-insensitive, longest prefix), or an empty record.
@@ -142,10 +168,21 @@ mod tests {
     fn longest_prefix_wins_whatever_the_order() {
         assert_eq!(find_family("gpt-5.1-codex-max").prefix, "gpt-5.1-codex-max");
         assert_eq!(find_family("GPT-5-mini-2025").prefix, "gpt-5-mini");
-        assert_eq!(find_family("gpt-5.2").prefix, "gpt-5");
+        assert_eq!(find_family("gpt-5.2-2025").prefix, "gpt-5.2");
+        assert_eq!(find_family("gpt-5-2025").prefix, "gpt-5");
         assert_eq!(find_family("gpt-4o-mini").context_window, Some(128_000));
         assert_eq!(find_family("o3-mini").price, price(1.1, 0.55, 4.4));
         assert_eq!(find_family("gpt-4.1").patch_tool, PatchToolForm::Function);
+        let codex = find_family("gpt-5.1-codex");
+        assert_eq!(
+            (codex.patch_tool, codex.shell_tool),
+            (PatchToolForm::Freeform, ShellToolForm::Script)
+        );
+        let plain_gpt5 = find_family("gpt-5-2025-08-07");
+        assert_eq!(
+            (plain_gpt5.patch_tool, plain_gpt5.shell_tool),
+            (PatchToolForm::Function, ShellToolForm::Argv)
+        );
         assert!(find_family("o4-mini").supports_reasoning);
         let unknown = find_family("llama3");
         assert_eq!((unknown.prefix, unknown.context_window), ("", None));

@@ -17,10 +17,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::CodexError;
 use crate::events::EventSender;
-use crate::history::append_history;
 use crate::images::local_image_url;
 use crate::prompt::BASE_INSTRUCTIONS;
-use crate::rollout::RolloutWriter;
+use crate::rollout::{HistoryTarget, SessionWriter};
 use crate::start::{Start, originator};
 use crate::state::{Session, SessionParts};
 use crate::tools::{ToolHandler, ToolRegistry, build_registry};
@@ -151,17 +150,23 @@ impl Codex {
                  refused under the `never` approval policy"
             ));
         }
-        let recorder = recorder.and_then(|r| match RolloutWriter::start(r) {
-            Ok(writer) => Some(writer),
+        let history_target = HistoryTarget {
+            codex_home: config.codex_home.clone(),
+            settings: config.history.clone(),
+            session_id: session_id.clone(),
+        };
+        let files = match SessionWriter::start(recorder, history_target) {
+            Ok(files) => files,
             Err(e) => {
+                // Without its writer thread the session records nothing; it can still run.
                 warnings.push(format!("cannot record this session: {e}"));
-                None
+                SessionWriter::disabled()
             }
-        });
+        };
         for message in warnings {
             events.send("", EventMsg::Warning { message });
         }
-        let rollout_path = recorder.as_ref().map(|r| r.path().to_path_buf());
+        let rollout_path = files.path().map(Path::to_path_buf);
         let session = Arc::new(Session::new(SessionParts {
             config,
             client,
@@ -169,7 +174,7 @@ impl Codex {
             instructions,
             session_id: session_id.clone(),
             sandbox_type,
-            recorder,
+            files,
             history,
         }));
         tokio::spawn(submission_loop(session, Arc::new(tools), sub_rx));
@@ -278,7 +283,7 @@ async fn submission_loop(
                 match sub.op {
                     Op::UserTurn { items, final_output_json_schema, cyber_access_program } => {
                         let input = user_message(&session, &sub.id, &items);
-                        remember_prompt(&session, typed_text(&items));
+                        session.remember_prompt(typed_text(&items));
                         if running.is_some() {
                             session.data().pending_input.push(input);
                         } else {
@@ -330,17 +335,6 @@ async fn submission_loop(
             }
         }
     }
-}
-
-/// Appends the prompt to `history.jsonl`, off the async workers.
-fn remember_prompt(session: &Arc<Session>, text: String) {
-    let config = session.config.clone();
-    let session_id = session.session_id.clone();
-    tokio::task::spawn_blocking(move || {
-        if let Err(e) = append_history(&config.codex_home, &config.history, &session_id, &text) {
-            tracing::warn!(error = %e, "cannot append to history.jsonl");
-        }
-    });
 }
 
 /// What the user typed, for `history.jsonl`.

@@ -13,7 +13,7 @@ use codex_sandbox::SandboxType;
 use tokio::sync::oneshot;
 
 use crate::events::EventSender;
-use crate::rollout::{RolloutLine, RolloutWriter};
+use crate::rollout::{RolloutLine, SessionWriter};
 
 pub(crate) struct Session {
     pub config: Arc<Config>,
@@ -23,8 +23,8 @@ pub(crate) struct Session {
     pub session_id: String,
     /// How commands are confined on this machine (`None` when they cannot be).
     pub sandbox_type: SandboxType,
-    /// Where the session is recorded (`None` if the file could not be made).
-    recorder: Option<RolloutWriter>,
+    /// The session's files: its rollout (when it could be made) and `history.jsonl`.
+    files: SessionWriter,
     /// Set once a failed write to the rollout has been reported.
     record_failed: AtomicBool,
     data: Mutex<SessionData>,
@@ -55,7 +55,7 @@ pub(crate) struct SessionParts {
     pub instructions: String,
     pub session_id: String,
     pub sandbox_type: SandboxType,
-    pub recorder: Option<RolloutWriter>,
+    pub files: SessionWriter,
     pub history: Vec<ResponseItem>,
 }
 
@@ -68,7 +68,7 @@ impl Session {
             instructions: parts.instructions,
             session_id: parts.session_id,
             sandbox_type: parts.sandbox_type,
-            recorder: parts.recorder,
+            files: parts.files,
             record_failed: AtomicBool::new(false),
             data: Mutex::new(SessionData {
                 history: parts.history,
@@ -120,18 +120,21 @@ impl Session {
 
     /// Hands lines to the rollout writer (it writes them in order, off the async workers).
     pub fn record_lines(&self, lines: Vec<RolloutLine>) {
-        if let Some(recorder) = &self.recorder {
-            recorder.record(lines);
-        }
+        self.files.record(lines);
+    }
+
+    /// Appends a prompt to `history.jsonl` (on the writer thread).
+    pub fn remember_prompt(&self, text: String) {
+        self.files.remember_prompt(text);
     }
 
     /// Waits until the rollout holds everything recorded so far; a failure is reported once
     /// and does not stop the session.
     pub async fn flush_record(&self) {
-        let Some(recorder) = &self.recorder else {
+        let Some(path) = self.files.path() else {
             return;
         };
-        if let Err(e) = recorder.flush().await
+        if let Err(e) = self.files.flush().await
             && !self.record_failed.swap(true, Ordering::SeqCst)
         {
             self.events.send(
@@ -139,7 +142,7 @@ impl Session {
                 EventMsg::Warning {
                     message: format!(
                         "cannot write the session record {}: {e}; the session cannot be resumed",
-                        recorder.path().display()
+                        path.display()
                     ),
                 },
             );

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 pub use list::{SessionSummary, find_session, list_sessions};
 pub use reader::load_rollout;
-pub(crate) use writer::RolloutWriter;
+pub(crate) use writer::{HistoryTarget, SessionWriter};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SessionMeta {

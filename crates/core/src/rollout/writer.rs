@@ -1,40 +1,67 @@
-//! Rollout writes off the async workers: one thread per session appends lines in the order they
-//! were handed over, and the engine waits for them (a flush) before each model request, so a
-//! killed process still leaves everything it showed on disk.
+//! The session's file writes off the async workers: one thread per session appends rollout
+//! lines in the order they were handed over (the engine waits for them — a flush — before each
+//! model request, so a killed process still leaves everything it showed on disk), and the
+//! user's prompts to `history.jsonl`.
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
+use codex_config::History;
 use tokio::sync::oneshot;
 
 use super::{RolloutLine, RolloutRecorder};
+use crate::history::append_history;
+
+/// Where the user's prompts are kept.
+pub(crate) struct HistoryTarget {
+    pub codex_home: PathBuf,
+    pub settings: History,
+    pub session_id: String,
+}
 
 enum Job {
     Lines(Vec<RolloutLine>),
+    Prompt(String),
     /// Answered once every line handed over before it has been written: with the first write
     /// error since the last flush, if any.
     Flush(oneshot::Sender<Option<String>>),
 }
 
-pub(crate) struct RolloutWriter {
-    path: PathBuf,
+pub(crate) struct SessionWriter {
+    path: Option<PathBuf>,
     jobs: mpsc::Sender<Job>,
 }
 
-impl RolloutWriter {
-    /// Starts the writer thread for `recorder`; it ends when the writer is dropped.
-    pub fn start(recorder: RolloutRecorder) -> std::io::Result<Self> {
-        let path = recorder.path().to_path_buf();
+impl SessionWriter {
+    /// Starts the writer thread; it ends when the writer is dropped.
+    pub fn start(
+        recorder: Option<RolloutRecorder>,
+        history: HistoryTarget,
+    ) -> std::io::Result<Self> {
+        let path = recorder.as_ref().map(|r| r.path().to_path_buf());
         let (jobs, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
-            .name("codex-rollout".into())
+            .name("codex-session-files".into())
             .spawn(move || {
                 let mut failed: Option<String> = None;
                 for job in rx {
                     match job {
                         Job::Lines(lines) => {
-                            if let Err(e) = recorder.record(&lines) {
+                            if let Some(recorder) = &recorder
+                                && let Err(e) = recorder.record(&lines)
+                            {
                                 failed.get_or_insert(e.to_string());
+                            }
+                        }
+                        Job::Prompt(text) => {
+                            let HistoryTarget {
+                                codex_home,
+                                settings,
+                                session_id,
+                            } = &history;
+                            if let Err(e) = append_history(codex_home, settings, session_id, &text)
+                            {
+                                tracing::warn!(error = %e, "cannot append to history.jsonl");
                             }
                         }
                         Job::Flush(done) => {
@@ -43,18 +70,30 @@ impl RolloutWriter {
                     }
                 }
             })?;
-        Ok(RolloutWriter { path, jobs })
+        Ok(SessionWriter { path, jobs })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// A writer that writes nothing (the thread could not be started).
+    pub fn disabled() -> Self {
+        let (jobs, _) = mpsc::channel::<Job>();
+        SessionWriter { path: None, jobs }
     }
 
-    /// Hands lines to the writer; returns at once.
+    /// The rollout file, when the session is recorded.
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    /// Hands rollout lines to the writer; returns at once.
     pub fn record(&self, lines: Vec<RolloutLine>) {
-        if !lines.is_empty() {
+        if self.path.is_some() && !lines.is_empty() {
             let _ = self.jobs.send(Job::Lines(lines));
         }
+    }
+
+    /// Hands a prompt to the writer for `history.jsonl`; returns at once.
+    pub fn remember_prompt(&self, text: String) {
+        let _ = self.jobs.send(Job::Prompt(text));
     }
 
     /// Waits until everything handed over so far is written; the first write error, if any.
@@ -80,7 +119,16 @@ mod tests {
     async fn lines_are_on_disk_in_order_after_a_flush() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.jsonl");
-        let writer = RolloutWriter::start(RolloutRecorder::open(&path).unwrap()).unwrap();
+        let history = HistoryTarget {
+            codex_home: dir.path().to_path_buf(),
+            settings: History {
+                persistence: codex_config::HistoryPersistence::None,
+                max_bytes: None,
+            },
+            session_id: "s".into(),
+        };
+        let writer =
+            SessionWriter::start(Some(RolloutRecorder::open(&path).unwrap()), history).unwrap();
         for i in 0..100 {
             writer.record(vec![RolloutLine::ResponseItem(ResponseItem::user_text(
                 format!("m{i}"),

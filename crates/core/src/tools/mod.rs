@@ -278,14 +278,14 @@ mod tests {
         assert_eq!(
             names,
             [
-                ("shell".to_string(), false),
+                ("shell_command".to_string(), false),
                 ("update_plan".to_string(), false),
                 ("apply_patch".to_string(), true),
                 ("view_image".to_string(), false),
             ]
         );
         // Older names still answer, but are not offered.
-        assert!(gpt5.entries.contains_key("shell_command"));
+        assert!(gpt5.entries.contains_key("shell"));
         assert!(gpt5.entries.contains_key("container.exec"));
         // No freeform tools on the Chat wire.
         let chat = build_registry(
@@ -294,6 +294,9 @@ mod tests {
         )
         .unwrap();
         assert!(offered(&chat).contains(&("apply_patch".to_string(), false)));
+        let gpt4 = build_registry(&config(&["model=gpt-4.1"]), &[]).unwrap();
+        assert_eq!(offered(&gpt4)[0], ("shell".to_string(), false));
+        assert!(offered(&gpt4).contains(&("apply_patch".to_string(), false)));
         let no_images = build_registry(&config(&["features.view_image_tool=false"]), &[]).unwrap();
         assert!(!offered(&no_images).iter().any(|(n, _)| n == "view_image"));
     }

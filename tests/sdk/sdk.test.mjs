@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { once } from "node:events";
-import { tmpdir } from "node:os";
+import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { Codex } from "@openai/codex-sdk";
@@ -13,6 +13,10 @@ import { Codex } from "@openai/codex-sdk";
 const codexBin = process.env.CODEX_BIN;
 const mockBin = process.env.MOCK_BIN;
 assert.ok(codexBin && mockBin, "set CODEX_BIN and MOCK_BIN");
+
+// The default model runs `shell_command` scripts in the account's login shell, as the Codex CLI
+// does (the password database entry, not $SHELL).
+const loginShell = userInfo().shell || "/bin/bash";
 
 const servers = [];
 const dirs = [];
@@ -60,7 +64,7 @@ test("run() returns the final response, items and usage", async () => {
   assert.match(thread.id, /^[0-9a-f-]{36}$/);
   const command = result.items.find((i) => i.type === "command_execution");
   assert.ok(command, JSON.stringify(result.items));
-  assert.equal(command.command, "bash -lc 'echo hello'");
+  assert.equal(command.command, `${loginShell} -lc 'echo hello'`);
   assert.equal(command.aggregated_output, "hello\n");
   assert.equal(command.exit_code, 0);
   assert.equal(command.status, "completed");
@@ -127,7 +131,7 @@ test("events are exactly the objects the SDK's types describe", async () => {
   const command = {
     id: "item_0",
     type: "command_execution",
-    command: "bash -lc 'echo hello'",
+    command: `${loginShell} -lc 'echo hello'`,
   };
   assert.deepStrictEqual(seen, [
     { type: "thread.started", thread_id: thread.id },

@@ -33,10 +33,21 @@ fn peer_bin() -> PathBuf {
 
 /// Runs one agent on `steps`; returns its stdout lines as they were printed.
 fn run_agent(binary: &PathBuf, steps: Vec<Step>, extra: &[&str]) -> (Vec<String>, i32) {
+    run_agent_as(binary, steps, extra, "mock-model", &[])
+}
+
+/// [`run_agent`] with a chosen model name and extra environment variables.
+fn run_agent_as(
+    binary: &PathBuf,
+    steps: Vec<Step>,
+    extra: &[&str],
+    model: &str,
+    envs: &[(&str, &str)],
+) -> (Vec<String>, i32) {
     let server = MockServer::start(steps).unwrap();
     let sb = Sandbox::new();
     sb.write_config(&format!(
-        "model = \"mock-model\"\nmodel_provider = \"mock\"\n\
+        "model = \"{model}\"\nmodel_provider = \"mock\"\n\
          [model_providers.mock]\nname = \"mock\"\nbase_url = \"{}\"\nwire_api = \"responses\"\n\
          env_key = \"MOCK_API_KEY\"\nstream_max_retries = 1\nrequest_max_retries = 0\n",
         server.url()
@@ -47,6 +58,7 @@ fn run_agent(binary: &PathBuf, steps: Vec<Step>, extra: &[&str]) -> (Vec<String>
         .env("HOME", sb.home.path())
         .env("CODEX_HOME", sb.home.path())
         .env("MOCK_API_KEY", "dummy")
+        .envs(envs.iter().copied())
         .current_dir(sb.work.path())
         .args(["exec", "--json", "--skip-git-repo-check"])
         .args(["--dangerously-bypass-approvals-and-sandbox"])
@@ -188,4 +200,46 @@ fn a_stream_that_keeps_breaking() {
         })
     };
     compare("disconnect", vec![broken(), broken(), broken()], &[]);
+}
+
+/// Codex-family models get `shell_command`, whose script runs in the account's login shell from
+/// the password database, whatever `$SHELL` says; the command line shown must be the same.
+#[test]
+fn a_script_runs_in_the_login_shell() {
+    let steps = vec![
+        Step::stream(vec![
+            Ev::ShellCall {
+                call_id: "c1".into(),
+                command: "echo hi".into(),
+            },
+            usage(10, 0, 1, 0),
+        ]),
+        Step::stream(vec![Ev::Text("done".into()), usage(20, 5, 2, 1)]),
+    ];
+    let env = [("SHELL", "/bin/sh")];
+    let model = "gpt-5.1-codex-max";
+    let commands = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|v| v["item"]["type"] == "command_execution")
+            .map(|v| {
+                v["item"]["command"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect()
+    };
+    let (peer, _) = run_agent_as(&peer_bin(), steps.clone(), &[], model, &env);
+    let ours_bin = PathBuf::from(env!("CARGO_BIN_EXE_codex"));
+    let (ours, code) = run_agent_as(&ours_bin, steps, &[], model, &env);
+    assert_eq!(code, 0, "{ours:?}");
+    let (peer_commands, our_commands) = (commands(&peer), commands(&ours));
+    assert_eq!(our_commands.len(), 2, "{ours:?}");
+    assert!(
+        our_commands[0].ends_with(" -lc 'echo hi'"),
+        "{our_commands:?}"
+    );
+    assert_eq!(peer_commands, our_commands);
 }

@@ -31,6 +31,7 @@ mod start;
 mod state;
 mod tools;
 mod turn;
+mod user_shell;
 
 pub use compact::SUMMARY_PREFIX;
 pub use error::CodexError;

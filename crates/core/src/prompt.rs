@@ -42,15 +42,6 @@ pub fn environment_context(
     ResponseItem::user_text(text)
 }
 
-/// The user's login shell name (`bash`, `zsh`, …) from `SHELL`, defaulting to bash.
-pub fn shell_name(shell_env: Option<&str>) -> String {
-    shell_env
-        .and_then(|s| Path::new(s).file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| "bash".to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,11 +60,5 @@ mod tests {
         assert!(text.contains("<sandbox_mode>danger-full-access</sandbox_mode>"));
         assert!(text.contains("<network_access>enabled</network_access>"));
         assert!(text.contains("<shell>zsh</shell>"));
-    }
-
-    #[test]
-    fn shell_name_from_path() {
-        assert_eq!(shell_name(Some("/usr/bin/zsh")), "zsh");
-        assert_eq!(shell_name(None), "bash");
     }
 }

@@ -7,8 +7,9 @@ use codex_protocol::ResponseItem;
 
 use crate::context::{agents_message, discover_agents_md};
 use crate::error::CodexError;
-use crate::prompt::{environment_context, shell_name};
+use crate::prompt::environment_context;
 use crate::rollout::{RolloutLine, RolloutRecorder, SessionMeta, load_rollout};
+use crate::user_shell::{shell_name, user_shell};
 
 /// Who is calling, as sent to the provider and recorded in the rollout.
 pub(crate) fn originator(config: &Config) -> String {
@@ -28,7 +29,7 @@ pub(crate) struct Start {
 
 impl Start {
     pub fn new(config: &Config, session_id: String) -> Start {
-        let shell = shell_name(config.env_var("SHELL"));
+        let shell = shell_name(&user_shell(config.env_var("SHELL")));
         let mut history = Vec::new();
         if let Some(dev) = &config.developer_instructions {
             history.push(ResponseItem::Message {

@@ -150,7 +150,7 @@ impl ToolHandler for ShellCommandTool {
                 Err(e) => return e,
             };
             let config = &call.turn.session.config;
-            let shell = config.env_var("SHELL").unwrap_or("/bin/bash").to_string();
+            let shell = crate::user_shell::user_shell(config.env_var("SHELL"));
             let flag = if p.login.unwrap_or(true) { "-lc" } else { "-c" };
             let command = CommandCall {
                 argv: vec![shell, flag.to_string(), p.command],

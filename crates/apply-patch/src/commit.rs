@@ -2,8 +2,8 @@
 //! fails, the files already written are put back as they were.
 
 use std::collections::HashSet;
+use std::fs::Permissions;
 use std::io::Write;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -14,7 +14,7 @@ use crate::plan::{FinalState, Plan};
 struct Undo {
     path: PathBuf,
     /// The bytes and mode it had, or `None` if it did not exist.
-    before: Option<(Vec<u8>, u32)>,
+    before: Option<(Vec<u8>, Permissions)>,
 }
 
 impl Plan {
@@ -31,7 +31,7 @@ impl Plan {
             let result = match state {
                 FinalState::Write { content, mode } => {
                     create_parents(path, &mut known_dirs, &mut created_dirs)
-                        .and_then(|()| write_atomic(path, content.as_bytes(), *mode))
+                        .and_then(|()| write_atomic(path, content.as_bytes(), mode.clone()))
                 }
                 FinalState::Remove => match std::fs::remove_file(path) {
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -62,10 +62,10 @@ impl Plan {
     }
 }
 
-fn snapshot(path: &Path) -> Option<(Vec<u8>, u32)> {
+fn snapshot(path: &Path) -> Option<(Vec<u8>, Permissions)> {
     let meta = std::fs::metadata(path).ok().filter(|m| m.is_file())?;
     let bytes = std::fs::read(path).ok()?;
-    Some((bytes, meta.permissions().mode()))
+    Some((bytes, meta.permissions()))
 }
 
 /// Puts committed paths back in reverse order; returns the ones that could not be restored.
@@ -73,7 +73,7 @@ fn rollback(done: Vec<Undo>, created_dirs: Vec<PathBuf>) -> Vec<String> {
     let mut failed = Vec::new();
     for undo in done.into_iter().rev() {
         let result = match &undo.before {
-            Some((bytes, mode)) => write_atomic(&undo.path, bytes, Some(*mode)),
+            Some((bytes, mode)) => write_atomic(&undo.path, bytes, Some(mode.clone())),
             None => std::fs::remove_file(&undo.path),
         };
         if result.is_err() {
@@ -118,8 +118,10 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 static PID: std::sync::LazyLock<u32> = std::sync::LazyLock::new(std::process::id);
 
 /// Writes `bytes` to a temporary file beside `path`, sets its mode, and renames it over
-/// `path`, so readers see either the old or the new file, never a half-written one.
-fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result<()> {
+/// `path`, so readers see either the old or the new file, never a half-written one. On Windows
+/// the permissions carried over are the read-only flag alone, and a read-only file cannot be
+/// replaced this way: the write fails and the patch is rolled back.
+fn write_atomic(path: &Path, bytes: &[u8], mode: Option<Permissions>) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -137,7 +139,7 @@ fn write_atomic(path: &Path, bytes: &[u8], mode: Option<u32>) -> std::io::Result
             .open(&temp)?;
         file.write_all(bytes)?;
         if let Some(mode) = mode {
-            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            file.set_permissions(mode)?;
         }
         drop(file);
         std::fs::rename(&temp, path)

@@ -104,7 +104,8 @@ impl WritableRoots {
     }
 }
 
-#[cfg(test)]
+// Symlinks are made with Unix APIs.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

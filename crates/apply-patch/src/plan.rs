@@ -1,7 +1,7 @@
 //! Checking a whole patch against the current files before anything is written.
 
 use std::collections::HashMap;
-use std::os::unix::fs::PermissionsExt;
+use std::fs::Permissions;
 use std::path::{Path, PathBuf};
 
 use crate::chunks::apply_chunks;
@@ -38,7 +38,10 @@ pub enum ChangeKind {
 /// The final state of one path after the whole patch.
 #[derive(Debug, Clone)]
 pub(crate) enum FinalState {
-    Write { content: String, mode: Option<u32> },
+    Write {
+        content: String,
+        mode: Option<Permissions>,
+    },
     Remove,
 }
 
@@ -49,7 +52,7 @@ pub struct Plan {
     /// Paths in the order they were first touched, with their final state.
     pub(crate) finals: Vec<(PathBuf, FinalState)>,
     /// What each touched path held when the patch was checked (bytes and mode), for restoring.
-    pub(crate) originals: HashMap<PathBuf, Option<(Vec<u8>, u32)>>,
+    pub(crate) originals: HashMap<PathBuf, Option<(Vec<u8>, Permissions)>>,
 }
 
 pub struct PlanOptions<'a> {
@@ -60,10 +63,10 @@ pub struct PlanOptions<'a> {
 
 struct Overlay {
     order: Vec<PathBuf>,
-    originals: HashMap<PathBuf, Option<(Vec<u8>, u32)>>,
+    originals: HashMap<PathBuf, Option<(Vec<u8>, Permissions)>>,
     state: HashMap<PathBuf, Option<String>>,
     /// Mode each path will get: its own, or the source's for a move.
-    modes: HashMap<PathBuf, Option<u32>>,
+    modes: HashMap<PathBuf, Option<Permissions>>,
 }
 
 impl Overlay {
@@ -81,7 +84,7 @@ impl Overlay {
     }
 
     /// The file as it is on disk (read once), `None` if there is none.
-    fn original(&mut self, path: &Path) -> std::io::Result<&Option<(Vec<u8>, u32)>> {
+    fn original(&mut self, path: &Path) -> std::io::Result<&Option<(Vec<u8>, Permissions)>> {
         if !self.originals.contains_key(path) {
             let value = match std::fs::File::open(path) {
                 Ok(mut file) => {
@@ -91,7 +94,7 @@ impl Overlay {
                     } else {
                         let mut bytes = Vec::with_capacity(meta.len() as usize);
                         std::io::Read::read_to_end(&mut file, &mut bytes)?;
-                        Some((bytes, meta.permissions().mode()))
+                        Some((bytes, meta.permissions()))
                     }
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -110,9 +113,9 @@ impl Overlay {
         }
         self.state.insert(path.to_path_buf(), value);
         let mode = match self.modes.get(mode_from) {
-            Some(mode) => *mode,
+            Some(mode) => mode.clone(),
             None => match self.originals.get(mode_from) {
-                Some(original) => original.as_ref().map(|(_, mode)| *mode),
+                Some(original) => original.as_ref().map(|(_, mode)| mode.clone()),
                 None => disk_mode(mode_from),
             },
         };
@@ -120,11 +123,11 @@ impl Overlay {
     }
 }
 
-fn disk_mode(path: &Path) -> Option<u32> {
+fn disk_mode(path: &Path) -> Option<Permissions> {
     std::fs::metadata(path)
         .ok()
         .filter(|m| m.is_file())
-        .map(|m| m.permissions().mode())
+        .map(|m| m.permissions())
 }
 
 pub fn plan_patch(patch: &str, options: &PlanOptions<'_>) -> Result<Plan, PatchError> {
@@ -247,7 +250,7 @@ pub fn plan_patch(patch: &str, options: &PlanOptions<'_>) -> Result<Plan, PatchE
             let state = match overlay.state.get(path).cloned().flatten() {
                 Some(content) => FinalState::Write {
                     content,
-                    mode: overlay.modes.get(path).copied().flatten(),
+                    mode: overlay.modes.get(path).cloned().flatten(),
                 },
                 None => FinalState::Remove,
             };

@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Symlinks and file modes are made with Unix APIs.
+#![cfg(unix)]
 //! Patches that try to write where they may not, and failures that must leave no trace.
 
 use std::os::unix::fs::PermissionsExt;

@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// The peer is the Codex CLI's Linux binary, as `scripts/test` installs it.
+#![cfg(target_os = "linux")]
 //! Random patches applied side by side with the Codex CLI's own `apply_patch` (the `@openai/codex`
 //! npm binary started under that name): the trees, exit codes and success summaries must agree,
 //! and where the peer fails, ours must fail and leave the tree byte for byte as it was (ours is

@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Executable bits are compared, and only Unix has them.
+#![cfg(unix)]
 //! Scenario folders: `input/` tree, `patch`, `expected/` tree and `expected_output`, compared
 //! byte for byte (and executable bits) after running the standalone command in a copy of the
 //! input. `.keep` files only hold empty folders in git and are ignored.

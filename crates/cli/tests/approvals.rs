@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Commands run in the Linux sandbox (Landlock, seccomp, namespaces).
+#![cfg(target_os = "linux")]
 //! Approval round trips through the engine against the mock model, with the real sandbox
 //! helper (this binary) confining what runs.
 

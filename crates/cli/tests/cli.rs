@@ -182,6 +182,7 @@ fn missing_profile_and_bad_cd_are_clear() {
     );
 }
 
+#[cfg(target_os = "linux")]
 #[test]
 fn sandbox_subcommand_explains_platform_mismatch_and_runs_commands() {
     let sb = Sandbox::new();

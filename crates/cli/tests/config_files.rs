@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// FIFOs and device symlinks are made with Unix APIs.
+#![cfg(unix)]
 //! Files that are not regular files where the binary expects one (config.toml, an output
 //! schema): refused at once with exit 1 and a message saying what, where and what to do.
 

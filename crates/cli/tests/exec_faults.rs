@@ -6,8 +6,8 @@ mod common;
 use codex_test_support::{Ev, MockServer, Reply, Step};
 use common::thread_events::validate_thread_events;
 use common::*;
-use serde_json::Value;
 
+#[cfg(target_os = "linux")]
 fn shell(id: &str, cmd: &str) -> Ev {
     Ev::ShellCall {
         call_id: id.into(),
@@ -246,6 +246,8 @@ fn anthropic_overload_is_retried() {
     server.assert_clean();
 }
 
+// SIGINT to the agent, and a pidfd to wait for the command's exit.
+#[cfg(target_os = "linux")]
 #[test]
 fn ctrl_c_interrupts_the_turn_and_kills_the_command() {
     use std::io::{BufRead, BufReader};
@@ -289,7 +291,7 @@ fn ctrl_c_interrupts_the_turn_and_kills_the_command() {
     seen.extend(lines.map_while(Result::ok));
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
-    let last: Value = serde_json::from_str(seen.last().unwrap()).unwrap();
+    let last: serde_json::Value = serde_json::from_str(seen.last().unwrap()).unwrap();
     assert_eq!(last["type"], "turn.failed", "{seen:?}");
     let pid: i32 = std::fs::read_to_string(&pidfile)
         .unwrap()

@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// The peer is the Codex CLI's Linux binary, as `scripts/test` installs it.
+#![cfg(target_os = "linux")]
 //! `codex exec --json` side by side with the Codex CLI from npm (`CODEX_PEER_BIN`, installed by
 //! `scripts/test`): the same scripted model answers both, and the events must agree field for
 //! field and in the same order — `@openai/codex-sdk` users compare them with strict equality.

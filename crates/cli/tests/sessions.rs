@@ -107,12 +107,15 @@ fn a_session_is_recorded_and_resumes_with_its_history() {
 
     let history = std::fs::read_to_string(sb.home.path().join("history.jsonl")).unwrap();
     assert_eq!(history.lines().count(), 3);
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(sb.home.path().join("history.jsonl"))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(sb.home.path().join("history.jsonl"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
 }
 
 #[test]

@@ -272,7 +272,11 @@ fn codex_home_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, C
     if let Some(home) = lookup("CODEX_HOME").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(home));
     }
-    match lookup("HOME").filter(|v| !v.is_empty()) {
+    let home = lookup("HOME").filter(|v| !v.is_empty());
+    // Windows sets USERPROFILE; HOME is there only when a Unix-like shell set it.
+    #[cfg(windows)]
+    let home = home.or_else(|| lookup("USERPROFILE").filter(|v| !v.is_empty()));
+    match home {
         Some(home) => Ok(PathBuf::from(home).join(".codex")),
         None => Err(ConfigError::Value {
             key: "CODEX_HOME".into(),

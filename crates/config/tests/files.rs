@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// FIFOs and device symlinks are made with Unix APIs.
+#![cfg(unix)]
 //! The files the loader reads that are not regular files, or are far too big: each is refused
 //! at once with what is wrong, where, and what to do.
 

@@ -168,6 +168,8 @@ mod tests {
         );
     }
 
+    // FIFOs and /dev/zero are Unix things.
+    #[cfg(unix)]
     #[test]
     fn unreadable_files_are_skipped_with_a_warning() {
         let tmp = tempfile::tempdir().unwrap();

@@ -146,8 +146,9 @@ impl Codex {
                 support.describe()
             };
             warnings.push(format!(
-                "commands cannot be sandboxed here ({why}); they will be asked about, or \
-                 refused under the `never` approval policy"
+                "commands cannot be sandboxed here as sandbox mode `{}` asks ({why}); they will \
+                 be asked about, or refused under the `never` approval policy",
+                config.sandbox_policy.mode()
             ));
         }
         let history_target = HistoryTarget {

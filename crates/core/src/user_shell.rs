@@ -2,9 +2,9 @@
 //!
 //! Like the Codex CLI, the login shell comes from the password database, not from `$SHELL`
 //! (which a parent process may have set for itself). `$SHELL` is only consulted when the account
-//! has no usable entry, and `/bin/bash` (or `/bin/sh`) is the last resort.
+//! has no usable entry, and `/bin/bash` (or `/bin/sh`) is the last resort. Windows has no
+//! password database: there `$SHELL` or the last resort is used.
 
-use std::ffi::CStr;
 use std::path::Path;
 
 /// Shells whose `-lc`/`-c` flags the tools rely on.
@@ -38,6 +38,12 @@ fn usable(shell: &str) -> bool {
     path.is_absolute() && path.is_file() && KNOWN.contains(&shell_name(shell).as_str())
 }
 
+#[cfg(not(unix))]
+fn password_database_shell() -> Option<String> {
+    None
+}
+
+#[cfg(unix)]
 fn password_database_shell() -> Option<String> {
     let mut buf = vec![0u8; 4096];
     loop {
@@ -62,7 +68,7 @@ fn password_database_shell() -> Option<String> {
             return None;
         }
         // SAFETY: on success pw_shell points at a NUL-terminated string inside `buf`.
-        let shell = unsafe { CStr::from_ptr(passwd.pw_shell) };
+        let shell = unsafe { std::ffi::CStr::from_ptr(passwd.pw_shell) };
         return Some(shell.to_string_lossy().into_owned());
     }
 }
@@ -77,6 +83,8 @@ mod tests {
         assert_eq!(shell_name(""), "bash");
     }
 
+    // The last resort, /bin/bash or /bin/sh, exists only on Unix.
+    #[cfg(unix)]
     #[test]
     fn unusable_shells_are_passed_over() {
         assert!(!usable("/usr/sbin/nologin"));

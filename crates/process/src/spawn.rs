@@ -1,5 +1,8 @@
 //! Spawning one command: own process group, stdin from /dev/null, live output, a timeout that
 //! kills the whole group, and interruption.
+//!
+//! Windows has no process groups to kill: there the timeout and interruption kill the command
+//! itself, and processes it started in the background may outlive it.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -92,6 +95,8 @@ pub async fn run(
         }
     }
     let mut command = Command::new(program);
+    // Only the Linux sandbox helper is started under another name.
+    #[cfg(unix)]
     if let Some(arg0) = &request.arg0 {
         command.arg0(arg0);
     }
@@ -103,8 +108,9 @@ pub async fn run(
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .process_group(0)
         .kill_on_drop(true);
+    #[cfg(unix)]
+    command.process_group(0);
     #[cfg(target_os = "linux")]
     // SAFETY: prctl is async-signal-safe and touches only the calling (child) process.
     unsafe {
@@ -120,7 +126,7 @@ pub async fn run(
         program: program.clone(),
         source,
     })?;
-    let pgid = child.id().map(|id| id as libc::pid_t);
+    let group = ProcessGroup::of(&child);
 
     let (tx, mut rx) = mpsc::channel::<OutputChunk>(64);
     if let Some(out) = child.stdout.take() {
@@ -156,11 +162,11 @@ pub async fn run(
             status = child.wait() => break status,
             _ = &mut deadline => {
                 timed_out = true;
-                kill_group(pgid);
+                group.kill(&mut child);
                 break child.wait().await;
             }
             _ = cancel.cancelled() => {
-                kill_group(pgid);
+                group.kill(&mut child);
                 let _ = child.wait().await;
                 return Err(SpawnError::Interrupted);
             }
@@ -176,11 +182,11 @@ pub async fn run(
                 None => pipes_open = false,
             },
             _ = tokio::time::sleep_until(drain_until) => {
-                kill_group(pgid);
+                group.kill(&mut child);
                 break;
             }
             _ = cancel.cancelled() => {
-                kill_group(pgid);
+                group.kill(&mut child);
                 return Err(SpawnError::Interrupted);
             }
         }
@@ -225,15 +231,43 @@ async fn pump(
     }
 }
 
-fn kill_group(pgid: Option<libc::pid_t>) {
-    if let Some(pgid) = pgid.filter(|p| *p > 0) {
-        // SAFETY: plain syscall on a process group we created; failure (already gone) is fine.
-        unsafe {
-            libc::killpg(pgid, libc::SIGKILL);
+/// The command and what it started: on Unix its own process group (`process_group(0)`).
+struct ProcessGroup {
+    #[cfg(unix)]
+    pgid: Option<libc::pid_t>,
+}
+
+impl ProcessGroup {
+    #[cfg(unix)]
+    fn of(child: &tokio::process::Child) -> Self {
+        ProcessGroup {
+            pgid: child.id().map(|id| id as libc::pid_t),
         }
+    }
+
+    #[cfg(not(unix))]
+    fn of(_child: &tokio::process::Child) -> Self {
+        ProcessGroup {}
+    }
+
+    #[cfg(unix)]
+    fn kill(&self, _child: &mut tokio::process::Child) {
+        if let Some(pgid) = self.pgid.filter(|p| *p > 0) {
+            // SAFETY: plain syscall on a process group we created; failure (already gone) is fine.
+            unsafe {
+                libc::killpg(pgid, libc::SIGKILL);
+            }
+        }
+    }
+
+    /// The command alone; failure (already gone) is fine.
+    #[cfg(not(unix))]
+    fn kill(&self, child: &mut tokio::process::Child) {
+        let _ = child.start_kill();
     }
 }
 
+#[cfg(unix)]
 fn exit_code_of(status: std::process::ExitStatus) -> i32 {
     use std::os::unix::process::ExitStatusExt;
     match (status.code(), status.signal()) {
@@ -241,6 +275,11 @@ fn exit_code_of(status: std::process::ExitStatus) -> i32 {
         (None, Some(signal)) => 128 + signal,
         (None, None) => -1,
     }
+}
+
+#[cfg(not(unix))]
+fn exit_code_of(status: std::process::ExitStatus) -> i32 {
+    status.code().unwrap_or(-1)
 }
 
 /// Keeps the first `HEAD_CAP` bytes and the last `TAIL_CAP`, counting what falls between.

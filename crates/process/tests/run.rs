@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Process groups, signals and /proc: the Linux behaviour of spawning.
+#![cfg(target_os = "linux")]
 use std::time::Duration;
 
 use codex_process::{ExecRequest, OutputChunk, SpawnError, TIMEOUT_EXIT_CODE, run};

@@ -21,9 +21,15 @@ impl SandboxSupport {
     /// A sentence for the user about what holds, or why nothing does and what to do.
     pub fn describe(&self) -> String {
         if !self.platform {
-            return "no OS sandbox on this platform: commands that would need one are run only \
-                    after approval"
-                .into();
+            let why = if cfg!(target_os = "macos") {
+                format!("{} is missing", crate::seatbelt::SEATBELT_EXECUTABLE)
+            } else {
+                format!(
+                    "this version has no OS sandbox for {}",
+                    std::env::consts::OS
+                )
+            };
+            return format!("{why}; `--sandbox danger-full-access` runs commands without one");
         }
         if !self.usable() {
             let mut missing = Vec::new();

@@ -337,20 +337,23 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
     }
 }
 
+/// SIGINT on Unix, Ctrl-C on Windows; registered before the turn starts so an early one is not
+/// lost.
 #[cfg(unix)]
 type Interrupts = Option<tokio::signal::unix::Signal>;
-#[cfg(not(unix))]
-type Interrupts = ();
+#[cfg(windows)]
+type Interrupts = Option<tokio::signal::windows::CtrlC>;
 
 #[cfg(unix)]
 fn interrupt_listener() -> Interrupts {
     tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
 }
 
-#[cfg(not(unix))]
-fn interrupt_listener() -> Interrupts {}
+#[cfg(windows)]
+fn interrupt_listener() -> Interrupts {
+    tokio::signal::windows::ctrl_c().ok()
+}
 
-#[cfg(unix)]
 async fn next_interrupt(interrupts: &mut Interrupts) {
     match interrupts {
         Some(signal) => {
@@ -358,11 +361,6 @@ async fn next_interrupt(interrupts: &mut Interrupts) {
         }
         None => std::future::pending().await,
     }
-}
-
-#[cfg(not(unix))]
-async fn next_interrupt(_: &mut Interrupts) {
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 async fn shutdown(codex: &mut Codex) {

@@ -112,6 +112,7 @@ pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    #[cfg(unix)]
     let pid = child.id() as i32;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -120,6 +121,7 @@ pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
     match rx.recv_timeout(limit) {
         Ok(out) => out.unwrap(),
         Err(_) => {
+            #[cfg(unix)]
             unsafe {
                 libc::kill(pid, libc::SIGKILL);
             }
@@ -129,6 +131,7 @@ pub fn run_within(cmd: &mut Command, limit: std::time::Duration) -> Output {
 }
 
 /// Makes a FIFO at `path`.
+#[cfg(unix)]
 pub fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");

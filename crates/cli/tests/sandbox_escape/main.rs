@@ -1,4 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Escape attempts against the Linux sandbox helper.
+#![cfg(target_os = "linux")]
 //! The sandbox on the real kernel: attempts to get out, each of which must fail and leave no
 //! trace, and the things that must keep working inside.
 

@@ -5,6 +5,10 @@
 //! exclude each other like two processes do. It is taken without blocking and retried with
 //! short pauses up to a deadline, so a writer stopped while holding it (a suspended process)
 //! costs a lost history line rather than a thread blocked for good.
+//!
+//! On Windows the lock is `LockFileEx` over the whole file, which also belongs to the open
+//! handle, and a file is known by its volume serial number and file index instead of its device
+//! and inode numbers. Elsewhere there is no lock at all.
 
 use std::fs::File;
 use std::path::Path;
@@ -63,9 +67,43 @@ fn try_lock(file: &File) -> std::io::Result<bool> {
     }
 }
 
-/// No advisory lock here: writers rely on appends being single writes, and two trims at the
+/// Takes the exclusive lock if it is free; released when the handle is closed.
+#[cfg(windows)]
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Foundation::ERROR_LOCK_VIOLATION;
+    use windows_sys::Win32::Storage::FileSystem::{
+        LOCKFILE_EXCLUSIVE_LOCK, LOCKFILE_FAIL_IMMEDIATELY, LockFileEx,
+    };
+    use windows_sys::Win32::System::IO::OVERLAPPED;
+    // Offset 0 in the OVERLAPPED; the whole file, as far as it may ever grow.
+    let mut overlapped = OVERLAPPED::default();
+    // SAFETY: the handle belongs to `file`, open for the call; `overlapped` outlives the call,
+    // which does not return before the lock is taken or refused (FAIL_IMMEDIATELY, no event).
+    let locked = unsafe {
+        LockFileEx(
+            file.as_raw_handle(),
+            LOCKFILE_EXCLUSIVE_LOCK | LOCKFILE_FAIL_IMMEDIATELY,
+            0,
+            u32::MAX,
+            u32::MAX,
+            &mut overlapped,
+        )
+    };
+    if locked != 0 {
+        return Ok(true);
+    }
+    let error = std::io::Error::last_os_error();
+    if error.raw_os_error() == Some(ERROR_LOCK_VIOLATION as i32) {
+        Ok(false)
+    } else {
+        Err(error)
+    }
+}
+
+/// No lock at all elsewhere: writers rely on appends being single writes, and two trims at the
 /// same moment can drop each other's newest lines.
-#[cfg(not(unix))]
+#[cfg(not(any(unix, windows)))]
 fn try_lock(_file: &File) -> std::io::Result<bool> {
     Ok(true)
 }
@@ -82,7 +120,36 @@ fn still_at(file: &File, path: &Path) -> std::io::Result<bool> {
     }
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
+fn still_at(file: &File, path: &Path) -> std::io::Result<bool> {
+    let named = match File::open(path) {
+        Ok(named) => named,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    Ok(file_identity(&named)? == file_identity(file)?)
+}
+
+/// Volume serial number and file index: what tells two files apart on Windows.
+#[cfg(windows)]
+fn file_identity(file: &File) -> std::io::Result<(u32, u32, u32)> {
+    use std::os::windows::io::AsRawHandle;
+    use windows_sys::Win32::Storage::FileSystem::{
+        BY_HANDLE_FILE_INFORMATION, GetFileInformationByHandle,
+    };
+    let mut info = BY_HANDLE_FILE_INFORMATION::default();
+    // SAFETY: the handle belongs to `file`, open for the call; `info` is written and outlives it.
+    if unsafe { GetFileInformationByHandle(file.as_raw_handle(), &mut info) } == 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok((
+        info.dwVolumeSerialNumber,
+        info.nFileIndexHigh,
+        info.nFileIndexLow,
+    ))
+}
+
+#[cfg(not(any(unix, windows)))]
 fn still_at(_file: &File, _path: &Path) -> std::io::Result<bool> {
     Ok(true)
 }

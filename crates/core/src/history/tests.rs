@@ -1,4 +1,5 @@
 use std::collections::BTreeMap;
+#[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -75,11 +76,14 @@ fn appends_with_private_mode_and_trims() {
     assert!(text.len() <= 400, "{}", text.len());
     assert_newest_of_each_writer(&text, 20, 400);
     assert!(numbers_by_writer(&text)[&0][0] > 0);
-    let mode = std::fs::metadata(dir.path().join(FILE_NAME))
-        .unwrap()
-        .permissions()
-        .mode();
-    assert_eq!(mode & 0o777, 0o600);
+    #[cfg(unix)]
+    {
+        let mode = std::fs::metadata(dir.path().join(FILE_NAME))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
     let names: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -98,6 +102,7 @@ fn persistence_none_writes_nothing() {
     assert!(!dir.path().join(FILE_NAME).exists());
 }
 
+#[cfg(unix)]
 #[test]
 fn an_existing_file_open_to_others_is_narrowed() {
     let dir = tempfile::tempdir().unwrap();

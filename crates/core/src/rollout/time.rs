@@ -42,37 +42,46 @@ pub fn unix_seconds() -> u64 {
 
 /// Local date and time: (year, month, day, `YYYY-MM-DDThh-mm-ss`).
 pub fn local_stamp() -> (String, String, String, String) {
-    let secs = unix_seconds() as libc::time_t;
-    // SAFETY: localtime_r writes only into the struct we pass.
-    let tm = unsafe {
-        let mut tm: libc::tm = std::mem::zeroed();
-        if libc::localtime_r(&secs, &mut tm).is_null() {
-            None
-        } else {
-            Some(tm)
-        }
-    };
-    let (y, mo, d, h, mi, s) = match tm {
-        Some(tm) => (
-            i64::from(tm.tm_year) + 1900,
-            tm.tm_mon as u32 + 1,
-            tm.tm_mday as u32,
-            tm.tm_hour as i64,
-            tm.tm_min as i64,
-            tm.tm_sec as i64,
-        ),
-        None => {
-            let (y, m, d) = civil((secs as i64).div_euclid(86_400));
-            let r = (secs as i64).rem_euclid(86_400);
-            (y, m, d, r / 3600, (r / 60) % 60, r % 60)
-        }
-    };
+    let secs = unix_seconds();
+    let (y, mo, d, h, mi, s) = local_fields(secs).unwrap_or_else(|| {
+        let (y, m, d) = civil((secs as i64).div_euclid(86_400));
+        let r = (secs as i64).rem_euclid(86_400);
+        (y, m, d, r / 3600, (r / 60) % 60, r % 60)
+    });
     (
         format!("{y:04}"),
         format!("{mo:02}"),
         format!("{d:02}"),
         format!("{y:04}-{mo:02}-{d:02}T{h:02}-{mi:02}-{s:02}"),
     )
+}
+
+/// Year, month, day, hour, minute, second in the local time zone.
+#[cfg(unix)]
+fn local_fields(secs: u64) -> Option<(i64, u32, u32, i64, i64, i64)> {
+    let secs = secs as libc::time_t;
+    // SAFETY: localtime_r writes only into the struct we pass.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&secs, &mut tm).is_null() {
+            return None;
+        }
+        tm
+    };
+    Some((
+        i64::from(tm.tm_year) + 1900,
+        tm.tm_mon as u32 + 1,
+        tm.tm_mday as u32,
+        tm.tm_hour as i64,
+        tm.tm_min as i64,
+        tm.tm_sec as i64,
+    ))
+}
+
+/// No time-zone lookup elsewhere: file names are stamped in UTC.
+#[cfg(not(unix))]
+fn local_fields(_secs: u64) -> Option<(i64, u32, u32, i64, i64, i64)> {
+    None
 }
 
 #[cfg(test)]

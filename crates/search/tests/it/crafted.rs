@@ -341,7 +341,7 @@ fn context_lines_match_rg_and_are_marked() {
         };
         let [ours, theirs] = both(root, q.clone(), &[], &[root.to_path_buf()]);
         assert_same(&format!("-B{before} -A{after}"), &ours, &theirs);
-        let [ours, theirs] = both(root, q, &[], &[file.clone()]);
+        let [ours, theirs] = both(root, q, &[], std::slice::from_ref(&file));
         assert_same(&format!("-B{before} -A{after}, one file"), &ours, &theirs);
     }
     let q = ContentQuery {

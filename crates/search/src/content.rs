@@ -127,6 +127,16 @@ impl ContentSearch {
         P: AsRef<Path>,
         F: Fn(&FileHits) -> Flow + Sync,
     {
+        self.run_until(roots, &AtomicBool::new(false), on_file)
+    }
+
+    /// [`ContentSearch::run`], ending soon after `cancel` is set (from another thread: a
+    /// timeout, an interrupted turn). A cancelled search reports `stopped_early`.
+    pub fn run_until<P, F>(&self, roots: &[P], cancel: &AtomicBool, on_file: F) -> SearchSummary
+    where
+        P: AsRef<Path>,
+        F: Fn(&FileHits) -> Flow + Sync,
+    {
         let roots: Vec<&Path> = roots
             .iter()
             .map(AsRef::as_ref)
@@ -139,6 +149,7 @@ impl ContentSearch {
         // the whole file at once; reading them whole does the same without a map.
         let read_whole = roots.len() <= 10 && roots.iter().all(|r| r.is_file());
         let shared = Shared {
+            cancel,
             limit: self.query.max_matches,
             taken: AtomicUsize::new(0),
             stop: AtomicBool::new(false),
@@ -219,7 +230,8 @@ fn build_matcher(query: &ContentQuery) -> Result<RegexMatcher, SearchError> {
 }
 
 /// What the walker's threads share.
-struct Shared {
+struct Shared<'c> {
+    cancel: &'c AtomicBool,
     limit: Option<usize>,
     taken: AtomicUsize,
     stop: AtomicBool,
@@ -228,7 +240,7 @@ struct Shared {
     warnings: SharedWarnings,
 }
 
-impl Shared {
+impl Shared<'_> {
     /// Takes one match from the limit; `false` when none is left (and everyone stops).
     fn take_match(&self) -> bool {
         let Some(limit) = self.limit else {
@@ -242,6 +254,9 @@ impl Shared {
     }
 
     fn stopped(&self) -> bool {
+        if self.cancel.load(Ordering::Relaxed) {
+            self.stop.store(true, Ordering::Relaxed);
+        }
         self.stop.load(Ordering::Relaxed)
     }
 }
@@ -249,7 +264,7 @@ impl Shared {
 /// One walker thread: its own searcher, matcher and result buffer.
 struct Worker<'s, F> {
     search: &'s ContentSearch,
-    shared: &'s Shared,
+    shared: &'s Shared<'s>,
     on_file: &'s F,
     searcher: Searcher,
     matcher: RegexMatcher,
@@ -338,7 +353,7 @@ fn is_dir(entry: &DirEntry) -> bool {
 /// Records one file's lines the way `rg`'s standard printer decides what to show.
 struct HitSink<'a> {
     hits: &'a mut FileHits,
-    shared: &'a Shared,
+    shared: &'a Shared<'a>,
     files_only: bool,
     /// Binary data is converted (explicit files) rather than ending the search.
     convert: bool,
@@ -349,7 +364,7 @@ impl Sink for HitSink<'_> {
     type Error = std::io::Error;
 
     fn matched(&mut self, _: &Searcher, mat: &SinkMatch<'_>) -> Result<bool, Self::Error> {
-        if !self.shared.take_match() {
+        if self.shared.stopped() || !self.shared.take_match() {
             return Ok(false);
         }
         if self.convert

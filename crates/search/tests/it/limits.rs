@@ -144,3 +144,17 @@ fn the_filter_sees_every_entry_and_roots_before_they_are_opened() {
     let report = search.collect(&[dir.path().join("private.txt")]);
     assert!(report.files.is_empty());
 }
+
+#[test]
+fn a_cancelled_search_ends_without_searching_on() {
+    let dir = tempfile::tempdir().unwrap();
+    many_files(dir.path(), 50, 1);
+    let search = ContentSearch::new(ContentQuery::regex("hit"), WalkRules::default()).unwrap();
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let summary = search.run_until(&[dir.path()], &cancel, |_| Flow::Continue);
+    assert!(summary.stopped_early);
+    assert_eq!(summary.files_matched, 0);
+    cancel.store(false, Ordering::SeqCst);
+    let summary = search.run_until(&[dir.path()], &cancel, |_| Flow::Continue);
+    assert_eq!(summary.files_matched, 50);
+}

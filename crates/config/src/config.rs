@@ -85,6 +85,15 @@ impl Config {
         self.features.get(name).copied().unwrap_or(false)
     }
 
+    /// Whether one of the Codex CLI's beta tools (`grep_files`, `list_dir`, `read_file`) is
+    /// offered: as `[features]` says, else as the model family does.
+    pub fn experimental_tool_enabled(&self, name: &str) -> bool {
+        self.features
+            .get(name)
+            .copied()
+            .unwrap_or_else(|| self.model_family.experimental_tools.contains(&name))
+    }
+
     pub fn env_var(&self, name: &str) -> Option<&str> {
         self.env
             .iter()

@@ -34,7 +34,8 @@ pub use load::{
     show_entries,
 };
 pub use model_family::{
-    DEFAULT_CONTEXT_WINDOW, ModelFamily, PatchToolForm, Price, ShellToolForm, find_family,
+    DEFAULT_CONTEXT_WINDOW, FILE_TOOLS, ModelFamily, PatchToolForm, Price, ShellToolForm,
+    find_family,
 };
 pub use no_effect::NO_EFFECT_KEYS;
 pub use overrides::{CliOverride, parse_override};

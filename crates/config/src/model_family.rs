@@ -52,7 +52,13 @@ pub struct ModelFamily {
     /// Whether the model takes reasoning parameters (effort, summaries).
     pub supports_reasoning: bool,
     pub price: Option<Price>,
+    /// The Codex CLI's beta tools offered by default (its `experimental_supported_tools`:
+    /// `grep_files`, `list_dir`, `read_file`); `[features]` switches each one for any model.
+    pub experimental_tools: &'static [&'static str],
 }
+
+/// The read-only file tools, as the Codex CLI offers them to its test and experimental models.
+pub const FILE_TOOLS: &[&str] = &["grep_files", "list_dir", "read_file"];
 
 const fn price(input: f64, cached_input: f64, output: f64) -> Option<Price> {
     Some(Price {
@@ -92,6 +98,15 @@ const fn family(
         shell_tool,
         supports_reasoning,
         price,
+        experimental_tools: &[],
+    }
+}
+
+/// `family` offered the given beta tools.
+const fn with_tools(family: ModelFamily, tools: &'static [&'static str]) -> ModelFamily {
+    ModelFamily {
+        experimental_tools: tools,
+        ..family
     }
 }
 
@@ -122,6 +137,9 @@ const FAMILIES: &[ModelFamily] = &[
     family("gpt-5", 272_000, Reasoning, price(1.25, 0.125, 10.0)),
     family("codex-mini", 200_000, Reasoning, price(1.5, 0.375, 6.0)),
     family("codex-", 272_000, Codex, None),
+    // The Codex CLI's test and internal models, the ones it offers the file tools to.
+    with_tools(family("codex-exp-", 272_000, Codex, None), FILE_TOOLS),
+    with_tools(family("test-gpt-5", 272_000, Codex, None), FILE_TOOLS),
     family("o4-mini", 200_000, Reasoning, price(1.1, 0.275, 4.4)),
     family("o3-mini", 200_000, Reasoning, price(1.1, 0.55, 4.4)),
     family("o3", 200_000, Reasoning, price(2.0, 0.5, 8.0)),
@@ -154,6 +172,7 @@ pub fn find_family(model: &str) -> ModelFamily {
             shell_tool: ShellToolForm::Argv,
             supports_reasoning: model.contains("codex"),
             price: None,
+            experimental_tools: &[],
         })
 }
 
@@ -188,6 +207,22 @@ mod tests {
         assert_eq!((unknown.prefix, unknown.context_window), ("", None));
         assert!(!unknown.supports_reasoning);
         assert!(find_family("my-codex-finetune").supports_reasoning);
+    }
+
+    #[test]
+    fn only_the_test_and_internal_models_get_the_file_tools() {
+        for model in ["test-gpt-5-codex", "test-gpt-5.1", "codex-exp-2025"] {
+            assert_eq!(find_family(model).experimental_tools, FILE_TOOLS, "{model}");
+        }
+        for model in [
+            "gpt-5.1-codex-max",
+            "gpt-5",
+            "codex-mini-latest",
+            "codex-1",
+            "o3",
+        ] {
+            assert!(find_family(model).experimental_tools.is_empty(), "{model}");
+        }
     }
 
     #[test]

@@ -111,7 +111,8 @@ mod tests {
         // Several of these have built-in defaults (`file_opener`, `[tui]`, …); none is set here.
         let loaded = load_in(
             dir.path(),
-            "model = \"o3\"\n[features]\nview_image_tool = false\n[history]\nmax_bytes = 10\n",
+            "model = \"o3\"\n[features]\nview_image_tool = false\nread_file = true\n\
+             list_dir = false\ngrep_files = true\n[history]\nmax_bytes = 10\n",
             &["features.apply_patch_freeform=true"],
         );
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);

@@ -153,6 +153,10 @@ pub const KNOWN_FEATURES: &[&str] = &[
     "ghost_commit",
     "enable_experimental_windows_sandbox",
     "tui2",
+    // The beta file tools; unset, the model family decides.
+    "grep_files",
+    "list_dir",
+    "read_file",
 ];
 
 /// Legacy top-level switches and the feature each one maps to.

@@ -543,6 +543,36 @@ fn model_facts_come_from_the_family_with_the_users_overrides() {
 }
 
 #[test]
+fn the_file_tools_follow_the_family_unless_features_say_otherwise() {
+    let home = Home::new("");
+    let config = |overrides: &[&str]| home.load_with(overrides, FlagOverrides::default()).unwrap();
+    let enabled = |loaded: &Loaded| -> Vec<&str> {
+        ["grep_files", "list_dir", "read_file"]
+            .into_iter()
+            .filter(|t| loaded.config.experimental_tool_enabled(t))
+            .collect()
+    };
+    let test_model = config(&["model=test-gpt-5-codex"]);
+    assert_eq!(
+        enabled(&test_model),
+        ["grep_files", "list_dir", "read_file"]
+    );
+    assert!(test_model.warnings.is_empty(), "{:?}", test_model.warnings);
+    assert!(enabled(&config(&["model=gpt-5.1-codex-max"])).is_empty());
+    let switched = config(&[
+        "model=gpt-5.1-codex-max",
+        "features.read_file=true",
+        "features.list_dir=true",
+    ]);
+    assert_eq!(enabled(&switched), ["list_dir", "read_file"]);
+    // Neither unknown nor without effect.
+    assert!(switched.warnings.is_empty(), "{:?}", switched.warnings);
+    let off = config(&["model=codex-exp-1", "features.grep_files=false"]);
+    assert_eq!(enabled(&off), ["list_dir", "read_file"]);
+    assert!(off.warnings.is_empty(), "{:?}", off.warnings);
+}
+
+#[test]
 fn mcp_server_transport_mistakes_are_errors() {
     for (body, expect) in [
         ("command = \"a\"\nurl = \"http://x\"", "not both"),

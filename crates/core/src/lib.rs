@@ -33,6 +33,7 @@ mod tools;
 mod turn;
 mod user_shell;
 
+pub use codex_sandbox::{ReadAccess, ReadDenied};
 pub use compact::SUMMARY_PREFIX;
 pub use error::CodexError;
 pub use images::local_image_url;

@@ -10,7 +10,7 @@ use codex_protocol::{
     Submission, UserInput,
 };
 use codex_providers::{HttpModelClient, ModelClient, ModelSettings};
-use codex_sandbox::SandboxType;
+use codex_sandbox::{ReadAccess, SandboxType};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -46,6 +46,9 @@ pub struct SessionOptions {
     /// Tools offered beside the built-in ones (JavaScript tools, tests). A name already taken
     /// is an error.
     pub tools: Vec<Arc<dyn ToolHandler>>,
+    /// Further limits on what the in-process file tools may read (a host's own rules, tests).
+    /// It only ever narrows what the sandbox policy lets them read.
+    pub read_access: Option<ReadAccess>,
 }
 
 impl Codex {
@@ -101,7 +104,11 @@ impl Codex {
                 model_settings(&config, &start.session_id),
             )?),
         };
-        Ok(Self::spawn_inner(config, client, tools, start))
+        let mut read_access = ReadAccess::for_policy(&config.sandbox_policy, &config.cwd);
+        if let Some(extra) = options.read_access {
+            read_access = read_access.and(extra);
+        }
+        Ok(Self::spawn_inner(config, client, tools, start, read_access))
     }
 
     fn spawn_inner(
@@ -109,6 +116,7 @@ impl Codex {
         client: Arc<dyn ModelClient>,
         tools: ToolRegistry,
         start: Start,
+        read_access: ReadAccess,
     ) -> Codex {
         let (sub_tx, sub_rx) = mpsc::channel(32);
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
@@ -175,6 +183,7 @@ impl Codex {
             instructions,
             session_id: session_id.clone(),
             sandbox_type,
+            read_access,
             files,
             history,
         }));

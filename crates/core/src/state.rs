@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use codex_config::Config;
 use codex_protocol::{EventMsg, ResponseItem, ReviewDecision, TokenUsage};
 use codex_providers::ModelClient;
-use codex_sandbox::SandboxType;
+use codex_sandbox::{ReadAccess, SandboxType};
 use tokio::sync::oneshot;
 
 use crate::events::EventSender;
@@ -23,6 +23,8 @@ pub(crate) struct Session {
     pub session_id: String,
     /// How commands are confined on this machine (`None` when they cannot be).
     pub sandbox_type: SandboxType,
+    /// What the in-process file tools may read.
+    pub read_access: ReadAccess,
     /// The session's files: its rollout (when it could be made) and `history.jsonl`.
     files: SessionWriter,
     /// Set once a failed write to the rollout has been reported.
@@ -55,6 +57,7 @@ pub(crate) struct SessionParts {
     pub instructions: String,
     pub session_id: String,
     pub sandbox_type: SandboxType,
+    pub read_access: ReadAccess,
     pub files: SessionWriter,
     pub history: Vec<ResponseItem>,
 }
@@ -68,6 +71,7 @@ impl Session {
             instructions: parts.instructions,
             session_id: parts.session_id,
             sandbox_type: parts.sandbox_type,
+            read_access: parts.read_access,
             files: parts.files,
             record_failed: AtomicBool::new(false),
             data: Mutex::new(SessionData {

@@ -6,7 +6,8 @@
 //! outliving the command), the capabilities that reach other processes dropped, `no_new_privs`,
 //! Landlock at the best ABI the kernel offers, and a seccomp filter — then execs the command.
 //! macOS: a Seatbelt policy for `/usr/bin/sandbox-exec`. The engine never confines itself; it
-//! only builds the command line that does.
+//! only builds the command line that does. What the engine's in-process file tools may read is
+//! decided here too, by one predicate ([`ReadAccess`]).
 
 #![deny(
     clippy::print_stdout,
@@ -16,6 +17,7 @@
 )]
 
 mod probe;
+mod read_access;
 mod roots;
 mod seatbelt;
 mod wrap;
@@ -24,6 +26,7 @@ mod wrap;
 pub mod linux;
 
 pub use probe::{SandboxSupport, probe};
+pub use read_access::{ReadAccess, ReadDenied};
 pub use roots::{WritableRoot, writable_roots};
 pub use seatbelt::{SEATBELT_EXECUTABLE, seatbelt_args};
 pub use wrap::{LINUX_SANDBOX_ARG0, SandboxType, SandboxedCommand, wrap_command};

@@ -4,9 +4,12 @@
 //! ([`orchestrator`]): decide, ask, run (sandboxed or not), and retry outside the sandbox when
 //! it stood in the way and the policy allows.
 
+mod grep_files;
+mod list_dir;
 mod orchestrator;
 mod patch;
 mod plan;
+mod read_file;
 mod shell;
 mod view_image;
 
@@ -17,6 +20,7 @@ use std::sync::Arc;
 use codex_config::{Config, PatchToolForm, ShellToolForm, WireApi};
 use codex_protocol::{FunctionOutput, ResponseItem};
 use codex_providers::ToolSpec;
+use codex_sandbox::ReadAccess;
 use futures_util::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
@@ -62,6 +66,11 @@ impl ToolCall<'_> {
     /// The session's working directory.
     pub fn cwd(&self) -> &Path {
         &self.turn.session.config.cwd
+    }
+
+    /// What a tool reading files in-process may open: every path it opens goes through this.
+    pub fn read_access(&self) -> &ReadAccess {
+        &self.turn.session.read_access
     }
 
     /// The call's input as text: the JSON arguments, or the freeform input.
@@ -226,6 +235,18 @@ pub(crate) fn build_registry(
     let freeform = family.patch_tool == PatchToolForm::Freeform
         && config.model_provider.wire_api == WireApi::Responses;
     registry.register(Arc::new(patch::PatchTool { freeform }))?;
+    // The Codex CLI's beta file tools, in its order: as the family offers them, or as
+    // `[features]` says.
+    let file_tools: [(&str, Arc<dyn ToolHandler>); 3] = [
+        ("grep_files", Arc::new(grep_files::GrepFilesTool)),
+        ("read_file", Arc::new(read_file::ReadFileTool)),
+        ("list_dir", Arc::new(list_dir::ListDirTool)),
+    ];
+    for (feature, tool) in file_tools {
+        if config.experimental_tool_enabled(feature) {
+            registry.register(tool)?;
+        }
+    }
     if config.feature_enabled("view_image_tool") {
         registry.register(Arc::new(view_image::ViewImageTool))?;
     }
@@ -299,5 +320,66 @@ mod tests {
         assert!(offered(&gpt4).contains(&("apply_patch".to_string(), false)));
         let no_images = build_registry(&config(&["features.view_image_tool=false"]), &[]).unwrap();
         assert!(!offered(&no_images).iter().any(|(n, _)| n == "view_image"));
+    }
+
+    #[test]
+    fn the_file_tools_go_to_the_families_that_get_them_or_as_features_say() {
+        let names = |overrides: &[&str]| -> Vec<String> {
+            offered(&build_registry(&config(overrides), &[]).unwrap())
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect()
+        };
+        assert_eq!(
+            names(&["model=test-gpt-5-codex"]),
+            [
+                "shell_command",
+                "update_plan",
+                "apply_patch",
+                "grep_files",
+                "read_file",
+                "list_dir",
+                "view_image"
+            ]
+        );
+        assert!(names(&["model=codex-exp-1"]).contains(&"grep_files".to_string()));
+        let plain = names(&["model=gpt-5.1-codex-max"]);
+        assert!(
+            !plain
+                .iter()
+                .any(|n| ["grep_files", "read_file", "list_dir"].contains(&n.as_str()))
+        );
+        assert_eq!(
+            names(&["model=gpt-4.1", "features.read_file=true"])
+                .iter()
+                .filter(|n| ["grep_files", "read_file", "list_dir"].contains(&n.as_str()))
+                .collect::<Vec<_>>(),
+            ["read_file"]
+        );
+        let without_grep = names(&["model=test-gpt-5", "features.grep_files=false"]);
+        assert!(!without_grep.contains(&"grep_files".to_string()));
+        assert!(without_grep.contains(&"list_dir".to_string()));
+        // The specs are the Codex CLI's: names, required arguments, no extra properties.
+        let registry = build_registry(&config(&["model=test-gpt-5"]), &[]).unwrap();
+        for spec in registry.specs() {
+            let ToolSpec::Function {
+                name, parameters, ..
+            } = spec
+            else {
+                continue;
+            };
+            let required = match name.as_str() {
+                "grep_files" => "pattern",
+                "read_file" => "file_path",
+                "list_dir" => "dir_path",
+                _ => continue,
+            };
+            assert_eq!(
+                parameters["required"],
+                serde_json::json!([required]),
+                "{name}"
+            );
+            assert_eq!(parameters["additionalProperties"], false, "{name}");
+        }
     }
 }

@@ -52,6 +52,9 @@ impl ToolHandler for ViewImageTool {
                 Err(e) => return e,
             };
             let path = call.cwd().join(&args.path);
+            if let Err(denied) = call.read_access().check(&path) {
+                return ToolOutput::error(denied.to_string());
+            }
             // Reading a file is blocking work: keep it off the async workers.
             let read = tokio::task::spawn_blocking(move || local_image_url(&path)).await;
             match read {

@@ -1,4 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#![cfg(unix)]
 //! The tools directory of the npm platform package (`path/` beside `bin/codex`) comes first on
 //! the PATH of the commands the model runs, in every sandbox mode, also through a login shell
 //! whose profile sets PATH afresh; a binary without one changes nothing.

@@ -11,6 +11,10 @@
 //   scripts/package rg [--target T] [--root DIR]
 //                                           build the pinned ripgrep into DIR/bin (default
 //                                           .cache/rg), unless that version is already there
+//   scripts/package publish [--dist DIR] [--tag vX.Y.Z] [--dry-run true]
+//                                           publish the seven platform packages, each checked on
+//                                           the registry, then @jgt/codex; already published
+//                                           versions are skipped
 //   scripts/package version                 print the version the packages get
 //
 // Runs on Linux, macOS and Windows with Node 18 or later; no dependencies.
@@ -156,6 +160,17 @@ function npmPack(stage, out) {
   return tarball;
 }
 
+/**
+ * The repository the packages come from, for npm's provenance check (it must match the
+ * workflow's repository): GitHub Actions says which; elsewhere none is written.
+ */
+function repositoryField() {
+  const repo = process.env.GITHUB_REPOSITORY;
+  if (!repo) return {};
+  const server = process.env.GITHUB_SERVER_URL || "https://github.com";
+  return { repository: { type: "git", url: `git+${server}/${repo}.git` } };
+}
+
 function stageDir(name) {
   return fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
 }
@@ -178,7 +193,7 @@ export function packPlatform({ key, codex, rg, out }) {
     const { name, description, ...rest } = template;
     const manifest = { name, version, description, os: [platform.os], cpu: [platform.cpu] };
     if (platform.libc) manifest.libc = [platform.libc];
-    Object.assign(manifest, rest, { version });
+    Object.assign(manifest, rest, { version }, repositoryField());
     fs.writeFileSync(path.join(stage, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     const readme = fill(fs.readFileSync(path.join(NPM_DIR, "platform", "README.md"), "utf8"), {
       ...platform,
@@ -212,10 +227,65 @@ export function packMeta({ out }) {
     const manifest = JSON.parse(fs.readFileSync(path.join(source, "package.json"), "utf8"));
     manifest.version = version;
     manifest.optionalDependencies = Object.fromEntries(platforms.map((p) => [`@jgt/codex-${p.key}`, version]));
+    Object.assign(manifest, repositoryField());
     fs.writeFileSync(path.join(stage, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
     return npmPack(stage, out);
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
+  }
+}
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Whether `name@version` is on the registry. */
+function published(name, version) {
+  const result = spawnSync("npm", ["view", `${name}@${version}`, "version", "--loglevel=error"], {
+    encoding: "utf8",
+    shell: windows,
+  });
+  return result.status === 0 && result.stdout.trim() === version;
+}
+
+/**
+ * Publishes every platform package, checks each is on the registry, then the meta package
+ * last, so it never points at a package that is not there. A package whose version is already
+ * published is skipped, so a failed release can be run again.
+ */
+function publish(args) {
+  const dist = path.resolve(args.dist || path.join(ROOT, "dist", "npm"));
+  const dryRun = args["dry-run"] === "true";
+  const version = workspaceVersion();
+  if (args.tag && args.tag !== `v${version}`) {
+    fail(`the tag ${args.tag} does not match the version in Cargo.toml (${version})`);
+  }
+  const packages = [
+    ...platforms.map((p) => [`@jgt/codex-${p.key}`, path.join(dist, `jgt-codex-${p.key}-${version}.tgz`)]),
+    ["@jgt/codex", path.join(dist, `jgt-codex-${version}.tgz`)],
+  ];
+  const missing = packages.filter(([, tarball]) => !fs.existsSync(tarball)).map(([, t]) => path.basename(t));
+  if (missing.length) fail(`not publishing: missing ${missing.join(", ")}`);
+  // Pre-releases (1.2.0-rc.1) go to the `next` dist-tag, not `latest`.
+  const distTag = version.includes("-") ? "next" : "latest";
+  for (const [name, tarball] of packages) {
+    if (published(name, version)) {
+      process.stderr.write(`  ${name}@${version}: already published, skipped\n`);
+      continue;
+    }
+    const flags = ["--access", "public", "--tag", distTag];
+    if (dryRun) flags.push("--dry-run");
+    else flags.push("--provenance");
+    step(`npm publish ${name}@${version}${dryRun ? " (dry run)" : ""}`, () => runOrFail("npm", ["publish", tarball, ...flags]));
+    if (dryRun) continue;
+    // The registry takes a moment to show a new version.
+    let seen = false;
+    for (let attempt = 1; attempt <= 6 && !seen; attempt++) {
+      seen = published(name, version);
+      if (!seen) sleep(5000 * attempt);
+    }
+    if (!seen) fail(`${name}@${version} was published but the registry does not show it; not going on`);
+    process.stderr.write(`  ${name}@${version}: on the registry\n`);
   }
 }
 
@@ -264,6 +334,8 @@ function main(argv) {
       process.stdout.write(`${buildRg({ root, target: args.target })}\n`);
       return undefined;
     }
+    case "publish":
+      return publish(parseArgs(rest, ["dist", "tag", "dry-run"]));
     case "version":
       process.stdout.write(`${workspaceVersion()}\n`);
       return undefined;
@@ -277,6 +349,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     main(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    fail(`${err.message}\nusage: scripts/package host [--out DIR] | platform --key K --codex PATH --rg PATH --out DIR | meta --out DIR | rg [--target T] [--root DIR] | version`);
+    fail(`${err.message}\nusage: scripts/package host [--out DIR] | platform --key K --codex PATH --rg PATH --out DIR | meta --out DIR | rg [--target T] [--root DIR] | publish [--dist DIR] [--tag vX.Y.Z] [--dry-run true] | version`);
   }
 }

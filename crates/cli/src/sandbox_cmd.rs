@@ -72,6 +72,10 @@ fn run_sandboxed(
     let helper =
         std::env::current_exe().map_err(|e| format!("cannot find the codex executable: {e}"))?;
     let mut env = codex_process::create_env(&config.shell_environment_policy, &config.env);
+    let mut command = args.command.clone();
+    if let Some(dir) = &config.bundled_path {
+        codex_process::put_bundled_path_first(dir, &mut env, &mut command);
+    }
     let tmpdir = env
         .iter()
         .find(|(k, _)| k == "TMPDIR")
@@ -80,7 +84,7 @@ fn run_sandboxed(
         sandbox,
         &config.sandbox_policy,
         &config.cwd,
-        &args.command,
+        &command,
         Some(&helper),
         tmpdir.as_deref(),
     )?;

@@ -119,6 +119,10 @@ pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, Stri
         honour_codex_api_key: extra.exec,
     })
     .map_err(|e| e.to_string())?;
+    // Installed from npm, the platform package ships `rg` beside this binary (`../path/rg`).
+    loaded.config.bundled_path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| codex_process::bundled_path_beside(&exe));
     loaded.warnings.splice(0..0, add_dir_warnings);
     Ok(loaded)
 }

@@ -64,6 +64,10 @@ pub struct Config {
     /// The `codex` executable, re-executed as the Linux sandbox helper. Set by the front-end
     /// that knows it (the CLI: its own executable); without it commands cannot be sandboxed.
     pub sandbox_exe: Option<PathBuf>,
+    /// A directory of tools shipped with the binary (the npm package's `rg`), put first on the
+    /// `PATH` of every command. Set by the front-end that knows where it was installed; `None`
+    /// for a binary built with cargo.
+    pub bundled_path: Option<PathBuf>,
     /// Prices the user set in `[model_prices]`, by model name.
     pub model_prices: BTreeMap<String, Price>,
     /// The working directory is a project marked trusted (`[projects."<path>"]`).

@@ -302,6 +302,7 @@ pub(crate) fn resolve(
         session_source: "cli".into(),
         thread_source: None,
         sandbox_exe: None,
+        bundled_path: None,
         model_prices,
         cwd_trusted: trusted,
         env: ctx.env,

@@ -11,10 +11,12 @@
     reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
 )]
 
+mod bundled;
 mod env;
 mod spawn;
 mod truncate;
 
+pub use bundled::{BUNDLED_PATH_DIR, bundled_path_beside, put_bundled_path_first};
 pub use env::{CORE_VARS, create_env};
 pub use spawn::{
     DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, OutputChunk, SpawnError, TIMEOUT_EXIT_CODE, run,

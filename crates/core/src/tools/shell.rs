@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use codex_apply_patch::{looks_like_patch_call, parse_shell_invocation};
 use codex_process::{
-    DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, SpawnError, create_env, truncate_for_model,
+    DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, SpawnError, create_env, put_bundled_path_first,
+    truncate_for_model,
 };
 use codex_protocol::{
     EventMsg, ExecApprovalRequestEvent, ExecCommandBeginEvent, ExecCommandEndEvent,
@@ -310,6 +311,11 @@ async fn execute(
     let session = &ctx.session;
     let config = &session.config;
     let mut env = create_env(&config.shell_environment_policy, &config.env);
+    // What runs may differ from what is shown and approved only by the bundled tools on PATH.
+    let mut run_argv = command.to_vec();
+    if let Some(dir) = &config.bundled_path {
+        put_bundled_path_first(dir, &mut env, &mut run_argv);
+    }
     if !config.sandbox_policy.has_full_network_access() {
         env.push(("CODEX_SANDBOX_NETWORK_DISABLED".into(), "1".into()));
     }
@@ -334,7 +340,7 @@ async fn execute(
         sandbox,
         &config.sandbox_policy,
         cwd,
-        command,
+        &run_argv,
         config.sandbox_exe.as_deref(),
         tmpdir.as_deref(),
     ) {

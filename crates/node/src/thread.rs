@@ -407,9 +407,19 @@ impl Driver {
             task.abort();
         }
         if outcome.is_err() {
-            self.live = None;
+            self.lost_session();
         }
         outcome
+    }
+
+    /// The session ended under the thread: the next turn resumes it from its record.
+    fn lost_session(&mut self) {
+        if self.live.take().is_some()
+            && let Ok(id) = self.thread_id.lock()
+            && !id.is_empty()
+        {
+            self.config.resume_id = Some(id.clone());
+        }
     }
 
     async fn compact(&mut self) -> std::result::Result<(), String> {
@@ -433,7 +443,7 @@ impl Driver {
             tokio::select! {
                 event = live.codex.next_event() => match event.map(|e| e.msg) {
                     None => {
-                        self.live = None;
+                        self.lost_session();
                         return Err("the session ended unexpectedly".into());
                     }
                     Some(EventMsg::SessionConfigured(configured)) => {

@@ -53,10 +53,14 @@ function hostPlan(url, thread, extra = {}) {
   };
 }
 
-for (const sandboxMode of ["danger-full-access", "read-only"]) {
-  test(`an AbortSignal stops a running command and kills it (${sandboxMode})`, async () => {
-    const argv = ["sleep", sandboxMode === "read-only" ? "31.25" : "31.5"];
-    const mock = await startMock([{ events: [{ shell: argv.join(" "), call_id: "s1" }] }, { events: [{ text: "x" }] }]);
+for (const [sandboxMode, command] of [
+  ["danger-full-access", "sleep 31.5"],
+  ["read-only", "sleep 31.25"],
+  ["danger-full-access", "sleep 31.75; echo after"],
+]) {
+  test(`an AbortSignal stops a running command and kills it (${sandboxMode}: ${command})`, async () => {
+    const argv = command.split(";")[0].split(" ");
+    const mock = await startMock([{ events: [{ shell: command, call_id: "s1" }] }, { events: [{ text: "x" }] }]);
     const handle = nativeTransport(mock.url).startThread({ skipGitRepoCheck: true, workingDirectory: tempDir(), sandboxMode }, null);
     const controller = new AbortController();
     const events = [];
@@ -68,7 +72,9 @@ for (const sandboxMode of ["danger-full-access", "read-only"]) {
     assert.ok(Date.now() - started < 5_000, "the abort took too long");
     await waitFor(() => pidsOf(argv).length === 0, 5_000, `pid ${pid} to go`);
     assert.ok(!events.some((e) => e.type === "turn.completed"));
-    // The thread is usable after an abort.
+    // The thread goes on after an abort.
+    const next = await runTurn(handle, "again");
+    assert.equal(next.at(-1).type, "turn.completed");
     handle.close();
   });
 }

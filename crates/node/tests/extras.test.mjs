@@ -2,7 +2,7 @@
 // and the handle's life: interrupt() with nothing running, close() twice, a turn after close.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { nativeTransport, runTurn, startMock, tempDir } from "./support.mjs";
 
@@ -99,4 +99,21 @@ test("applyPatch() applies all or nothing, with codex apply-patch's output", asy
   assert.equal(refused.ok, false);
   assert.match(refused.output, /missing line/);
   assert.throws(() => readFileSync(join(dir, "c.txt")), /ENOENT/, "nothing of a refused patch is written");
+});
+
+test("paths.bundledPath comes first on the commands' PATH, sandboxed or not", async () => {
+  const bundled = tempDir();
+  writeFileSync(join(bundled, "rg"), "#!/bin/sh\necho bundled-rg\n");
+  chmodSync(join(bundled, "rg"), 0o755);
+  for (const sandboxMode of ["danger-full-access", "read-only"]) {
+    const mock = await startMock([{ events: [{ shell: "rg --version", call_id: "c1" }] }, { events: [{ text: "ok" }] }]);
+    const handle = nativeTransport(mock.url, { paths: { bundledPath: bundled } }).startThread(
+      { skipGitRepoCheck: true, workingDirectory: tempDir(), sandboxMode },
+      null,
+    );
+    const events = await runTurn(handle, "which rg");
+    handle.close();
+    const done = events.find((e) => e.type === "item.completed" && e.item.type === "command_execution");
+    assert.equal(done.item.aggregated_output, "bundled-rg\n", sandboxMode);
+  }
 });

@@ -76,9 +76,9 @@ export function sessionEnv(home) {
 }
 
 /** A native transport against the mock, with its own CODEX_HOME unless `home` is given. */
-export function nativeTransport(url, { home = tempDir(), ...options } = {}) {
+export function nativeTransport(url, { home = tempDir(), paths = {}, ...options } = {}) {
   const codexOptions = { baseUrl: url, apiKey: "test-key", env: sessionEnv(home), ...options };
-  return createNativeTransport(binding, { sandboxExe: codexBin }, codexOptions);
+  return createNativeTransport(binding, { sandboxExe: codexBin, ...paths }, codexOptions);
 }
 
 /** Runs one turn and collects its events. */

@@ -8,7 +8,13 @@ export type ContentBlock =
   | { type: "image"; data: string; mimeType: string; [key: string]: unknown }
   | { type: "audio"; data: string; mimeType: string; [key: string]: unknown }
   | { type: "resource_link"; uri: string; name: string; [key: string]: unknown }
-  | { type: "resource"; resource: { uri: string; [key: string]: unknown }; [key: string]: unknown };
+  | {
+      type: "resource";
+      resource:
+        | { uri: string; text: string; mimeType?: string; [key: string]: unknown }
+        | { uri: string; blob: string; mimeType?: string; [key: string]: unknown };
+      [key: string]: unknown;
+    };
 
 /** The status of a command execution. */
 export type CommandExecutionStatus = "in_progress" | "completed" | "failed";
@@ -259,10 +265,16 @@ export type ExecApprovalRequest = {
   reason?: string;
 };
 /** A change to one file in a patch waiting for approval. */
-export type PatchApprovalChange = {
-  kind: "add" | "delete" | "update";
-  [key: string]: unknown;
-};
+export type PatchApprovalChange =
+  | { kind: "add"; content: string }
+  | { kind: "delete"; content: string }
+  | {
+      kind: "update";
+      /** The change as a unified diff. */
+      unified_diff: string;
+      /** Where the file moves to, when it does. */
+      move_path?: string;
+    };
 /** A patch the agent wants to apply, waiting for approval. */
 export type PatchApprovalRequest = {
   type: "patch";
@@ -271,6 +283,8 @@ export type PatchApprovalRequest = {
   /** The files it changes, by path. */
   changes: { [path: string]: PatchApprovalChange };
   reason?: string;
+  /** A directory the patch asks to be allowed to write under for the rest of the session. */
+  grant_root?: string;
 };
 export type ApprovalRequest = ExecApprovalRequest | PatchApprovalRequest;
 /**
@@ -366,54 +380,96 @@ export type ThreadOptions = {
   tools?: Tool[];
 };
 
-/** Content search: ripgrep's engine over the files under `path`. */
-export type ContentSearchOptions = {
-  /** A regular expression (Rust regex syntax), or literal text with `fixedStrings`. */
+/**
+ * What both kinds of search walk, with ripgrep's defaults: ignore files honoured, hidden
+ * entries and binary files skipped.
+ */
+export type SearchWalkOptions = {
+  /** The base directory (default: process.cwd()); relative paths and `/`-anchored globs, and the reported paths, are relative to it. */
+  cwd?: string;
+  /** Content search: the files or directories to search (default: [cwd]). File search: the one directory to index. */
+  paths?: string[];
+  /** rg -g globs; a leading `!` excludes. */
+  globs?: string[];
+  /** Include hidden files and directories (rg --hidden). */
+  hidden?: boolean;
+  /** Do not honour .gitignore, .ignore and .rgignore (rg --no-ignore). */
+  noIgnore?: boolean;
+  /** How deep below each root to descend. */
+  maxDepth?: number;
+  /** Follow symbolic links (rg -L). */
+  followLinks?: boolean;
+};
+/** Content search: ripgrep's engine in-process. */
+export type ContentSearchOptions = SearchWalkOptions & {
+  /** A regular expression (Rust syntax, as rg's), or plain text with `literal`. */
   pattern: string;
-  /** The directory or file to search; default: the current directory. */
-  path?: string;
-  /** Globs of the files to search (e.g. "*.ts"). */
-  include?: string[];
-  /** Globs of the files to leave out. */
-  exclude?: string[];
-  /** "smart": case-insensitive unless the pattern has an upper-case letter. */
-  caseMode?: "sensitive" | "insensitive" | "smart";
-  fixedStrings?: boolean;
-  /** Lines of context before and after each match. */
+  query?: never;
+  /** The pattern is plain text (rg -F). */
+  literal?: boolean;
+  /** Default "sensitive"; "smart" is case-insensitive unless the pattern has an upper-case letter. */
+  caseSensitivity?: "sensitive" | "insensitive" | "smart";
+  /** Lines of context before and after each match (rg -C); `before`/`after` set one side (rg -B/-A). */
+  context?: number;
   before?: number;
   after?: number;
-  /** The most matches returned. */
+  /** Stop after this many matching lines in all. */
+  maxMatches?: number;
+  /** Only which files match (rg -l): each file's `lines` stay empty. */
+  filesOnly?: boolean;
+};
+/** File search: fuzzy matching of paths, best first. */
+export type FileSearchOptions = SearchWalkOptions & {
+  /** Words that must all match a path, in order, fuzzily. */
+  query: string;
+  pattern?: never;
+  /** The best N paths (default 50). */
   limit?: number;
 };
-export type ContentSearchMatch = {
-  path: string;
+export type SearchOptions = ContentSearchOptions | FileSearchOptions;
+/** Something the walk could not read (an unreadable directory, a bad ignore file). */
+export type SearchWarning = { path?: string; message: string };
+export type ContentSearchLine = {
   /** 1-based line number. */
-  line: number;
+  number: number;
+  kind: "match" | "context";
   text: string;
-  /** True for a context line, not a match. */
-  context?: boolean;
+};
+export type ContentSearchFile = {
+  /** Relative to `cwd` (with `/`) when under it, else absolute. */
+  path: string;
+  matchedLines: number;
+  lines: ContentSearchLine[];
+  /** A binary file: "matches" (a match was found, the lines are not shown) or "stopped" (searching stopped at its first NUL). */
+  binary?: { kind: "matches" | "stopped"; offset: number };
 };
 export type ContentSearchResult = {
-  matches: ContentSearchMatch[];
-  /** True when `limit` cut the results short. */
-  truncated: boolean;
+  kind: "content";
+  /** Sorted by path. */
+  files: ContentSearchFile[];
+  filesSearched: number;
+  filesMatched: number;
+  /** True when `maxMatches` stopped the search. */
+  stoppedEarly: boolean;
+  warnings: SearchWarning[];
+  warningCount: number;
 };
-/** Fuzzy file-name search under `path`, best first. */
-export type FuzzySearchOptions = {
-  fuzzy: string;
-  path?: string;
-  limit?: number;
-};
-export type FuzzySearchFile = {
+export type FileSearchMatch = {
+  /** Relative to `cwd` (with `/`) when under it, else absolute. */
   path: string;
   score: number;
   /** Indices of the matched characters in `path`. */
-  positions: number[];
+  indices: number[];
 };
-export type FuzzySearchResult = {
-  files: FuzzySearchFile[];
+export type FileSearchResult = {
+  kind: "files";
+  /** Best first. */
+  matches: FileSearchMatch[];
+  /** How many paths were considered. */
+  indexed: number;
+  warnings: SearchWarning[];
+  warningCount: number;
 };
-export type SearchOptions = ContentSearchOptions | FuzzySearchOptions;
 
 export type ApplyPatchOptions = {
   /** The directory the patch's paths are relative to, and the only one it may write under. Default: process.cwd(). */
@@ -472,7 +528,7 @@ export declare class Codex {
   /** Searches file contents with ripgrep's engine. In-process only. */
   search(options: ContentSearchOptions): Promise<ContentSearchResult>;
   /** Finds files by a fuzzy match of their paths. In-process only. */
-  search(options: FuzzySearchOptions): Promise<FuzzySearchResult>;
+  search(options: FileSearchOptions): Promise<FileSearchResult>;
   /** Applies a patch in the apply_patch format (all of it, or nothing). */
   applyPatch(patch: string, options?: ApplyPatchOptions): Promise<ApplyPatchResult>;
 }

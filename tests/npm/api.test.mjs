@@ -243,13 +243,15 @@ for (const transport of transports) {
         try {
           for await (const event of events) {
             seen.push(event);
-            if (event.type === "turn.started") await thread.interrupt();
+            // The model has answered in part and stalls: the request is in, the turn running.
+            if (event.type === "item.completed") await thread.interrupt();
           }
         } catch (err) {
           return err;
         }
         return null;
       })();
+      assert.deepStrictEqual(seen.at(-2), { type: "item.completed", item: { id: "item_0", type: "agent_message", text: "thinking about it" } });
       assert.deepStrictEqual(seen.at(-1), { type: "turn.failed", error: { message: "the turn was interrupted" } });
       assert.equal(thrown?.message, "the turn was interrupted");
       const next = await thread.run("again");
@@ -263,7 +265,7 @@ for (const transport of transports) {
       const thread = codex.startThread(threadOptions({ workingDirectory: work }));
       const { events } = await thread.runStreamed("wait");
       for await (const event of events) {
-        if (event.type === "turn.started") break;
+        if (event.type === "item.completed") break;
       }
       assert.deepStrictEqual(processesWith(work), [], "nothing left running");
       assert.equal((await thread.run("again")).finalResponse, "next turn");
@@ -345,6 +347,57 @@ for (const transport of transports) {
           assert.ok(!existsSync(join(work, "denied.txt")));
         });
 
+        test("approved_for_session: asked once, the same command later runs without asking", async () => {
+          const work = scratch("jgt-api-work-");
+          const mock = await startScript(root, [
+            { events: [{ shell: "touch session.txt", call_id: "s1" }] },
+            { events: [{ shell: "touch session.txt", call_id: "s2" }] },
+            { events: [{ text: "both done" }] },
+          ]);
+          const asked = [];
+          const { codex } = codexFor(transport, mock.url, {
+            onApproval: async (request) => {
+              asked.push(request.id);
+              return "approved_for_session";
+            },
+          });
+          const thread = codex.startThread(threadOptions({ workingDirectory: work, approvalPolicy: "untrusted", sandboxMode: "workspace-write" }));
+          const result = await thread.run("touch it twice");
+          assert.equal(result.finalResponse, "both done");
+          assert.deepStrictEqual(asked, ["s1"]);
+          const commands = result.items.filter((i) => i.type === "command_execution");
+          assert.deepStrictEqual(commands.map((c) => c.status), ["completed", "completed"]);
+          assert.ok(existsSync(join(work, "session.txt")));
+        });
+
+        test("a throwing JS tool is an error output for the model, and the turn goes on", async () => {
+          const work = scratch("jgt-api-work-");
+          const record = join(work, "requests.jsonl");
+          const mock = await startScript(
+            work,
+            [{ events: [{ function: "lookup_city", call_id: "c1", arguments: { city: "Atlantis" } }] }, { events: [{ text: "No such city." }] }],
+            ["--record", record],
+          );
+          const { codex } = codexFor(transport, mock.url, {
+            tools: [
+              {
+                name: "lookup_city",
+                description: "Facts about a city",
+                parameters: { type: "object", properties: { city: { type: "string" } } },
+                handler: async ({ city }) => {
+                  throw new Error(`no city called ${city}`);
+                },
+              },
+            ],
+          });
+          const result = await codex.startThread(threadOptions({ workingDirectory: work })).run("tell me about Atlantis");
+          assert.equal(result.finalResponse, "No such city.");
+          await mock.stop();
+          const second = recorded(record)[1];
+          const output = second.input.find((i) => i.type === "function_call_output" && i.call_id === "c1");
+          assert.match(JSON.stringify(output?.output), /no city called Atlantis/, JSON.stringify(second.input));
+        });
+
         test("a JS tool is offered to the model and its result goes back", async () => {
           const work = scratch("jgt-api-work-");
           const record = join(work, "requests.jsonl");
@@ -389,14 +442,24 @@ for (const transport of transports) {
           writeFileSync(join(work, "notes.txt"), "alpha\na needle here\nomega\n");
           writeFileSync(join(work, "other.md"), "nothing\n");
           const codex = new Codex({ transport });
-          const content = await codex.search({ pattern: "needle", path: work });
-          assert.equal(content.truncated, false);
-          assert.deepStrictEqual(
-            content.matches.filter((m) => !m.context).map((m) => [m.path.endsWith("notes.txt"), m.line, m.text.trimEnd()]),
-            [[true, 2, "a needle here"]],
-          );
-          const fuzzy = await codex.search({ fuzzy: "nts", path: work });
-          assert.ok(fuzzy.files[0].path.endsWith("notes.txt"), JSON.stringify(fuzzy));
+          const content = await codex.search({ pattern: "needle", cwd: work, context: 1 });
+          assert.equal(content.kind, "content");
+          assert.equal(content.stoppedEarly, false);
+          assert.deepStrictEqual(content.files, [
+            {
+              path: "notes.txt",
+              matchedLines: 1,
+              lines: [
+                { number: 1, kind: "context", text: "alpha" },
+                { number: 2, kind: "match", text: "a needle here" },
+                { number: 3, kind: "context", text: "omega" },
+              ],
+            },
+          ]);
+          const fuzzy = await codex.search({ query: "nts", cwd: work });
+          assert.equal(fuzzy.kind, "files");
+          assert.equal(fuzzy.matches[0].path, "notes.txt", JSON.stringify(fuzzy));
+          await assert.rejects(codex.search({ pattern: "needle", path: work }), /unknown field `path`/);
         });
 
         test("compact() summarises the history and the thread goes on", async () => {

@@ -141,6 +141,8 @@ function loadBinding(host) {
   fail(`the in-process addon for ${platform} did not load:`);
 }
 
+const loaded = new Map();
+
 /** The launcher's machine, plus loading a `.node` file. */
 function realHost() {
   const host = launcher.realHost();
@@ -152,7 +154,17 @@ function realHost() {
       return null;
     }
   };
-  host.load = (file) => require(file);
+  // process.dlopen rather than require: the file need not end in `.node` (JGT_CODEX_ADDON may
+  // name cargo's libcodex_node.so), and it is loaded once per file like require would.
+  host.load = (file) => {
+    const resolved = path.resolve(file);
+    if (!loaded.has(resolved)) {
+      const module = { exports: {} };
+      process.dlopen(module, resolved);
+      loaded.set(resolved, module.exports);
+    }
+    return loaded.get(resolved);
+  };
   return host;
 }
 

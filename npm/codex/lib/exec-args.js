@@ -67,6 +67,29 @@ function normaliseInput(input) {
   return { prompt: texts.join("\n\n"), images };
 }
 
+/** The `--config` values that come from the Codex options, in the SDK's order. */
+function codexConfigOverrides(codex) {
+  const out = [];
+  if (codex.config) out.push(...configOverrides(codex.config));
+  if (codex.configOverrides) out.push(...codex.configOverrides);
+  if (codex.baseUrl) out.push(`openai_base_url=${tomlValue(codex.baseUrl, "openai_base_url")}`);
+  return out;
+}
+
+/** The `--config` values that come from the thread options, in the SDK's order. */
+function threadConfigOverrides(thread) {
+  const out = [];
+  if (thread.modelReasoningEffort) out.push(`model_reasoning_effort="${thread.modelReasoningEffort}"`);
+  if (thread.networkAccessEnabled !== undefined) {
+    out.push(`sandbox_workspace_write.network_access=${thread.networkAccessEnabled}`);
+  }
+  if (thread.webSearchMode) out.push(`web_search="${thread.webSearchMode}"`);
+  else if (thread.webSearchEnabled === true) out.push('web_search="live"');
+  else if (thread.webSearchEnabled === false) out.push('web_search="disabled"');
+  if (thread.approvalPolicy) out.push(`approval_policy="${thread.approvalPolicy}"`);
+  return out;
+}
+
 /**
  * The arguments after the binary. `turn`: `threadId` (resume it when set), `images`,
  * `outputSchemaFile`, `cyberAccessProgram`; `thread`: the ThreadOptions; `codex`: the
@@ -75,9 +98,7 @@ function normaliseInput(input) {
 function execArgs(codex, thread, turn) {
   const args = ["exec", "--experimental-json"];
   const config = (override) => args.push("--config", override);
-  if (codex.config) configOverrides(codex.config).forEach(config);
-  if (codex.configOverrides) codex.configOverrides.forEach(config);
-  if (codex.baseUrl) config(`openai_base_url=${tomlValue(codex.baseUrl, "openai_base_url")}`);
+  codexConfigOverrides(codex).forEach(config);
   if (thread.model) args.push("--model", thread.model);
   if (thread.threadSource !== undefined && !turn.threadId) args.push("--thread-source", thread.threadSource);
   if (thread.sandboxMode) args.push("--sandbox", thread.sandboxMode);
@@ -88,14 +109,7 @@ function execArgs(codex, thread, turn) {
   if (thread.skipGitRepoCheck) args.push("--skip-git-repo-check");
   if (turn.outputSchemaFile) args.push("--output-schema", turn.outputSchemaFile);
   if (turn.cyberAccessProgram !== undefined) args.push("--cyber-access-program", turn.cyberAccessProgram);
-  if (thread.modelReasoningEffort) config(`model_reasoning_effort="${thread.modelReasoningEffort}"`);
-  if (thread.networkAccessEnabled !== undefined) {
-    config(`sandbox_workspace_write.network_access=${thread.networkAccessEnabled}`);
-  }
-  if (thread.webSearchMode) config(`web_search="${thread.webSearchMode}"`);
-  else if (thread.webSearchEnabled === true) config('web_search="live"');
-  else if (thread.webSearchEnabled === false) config('web_search="disabled"');
-  if (thread.approvalPolicy) config(`approval_policy="${thread.approvalPolicy}"`);
+  threadConfigOverrides(thread).forEach(config);
   if (turn.threadId) args.push("resume", turn.threadId);
   for (const image of turn.images || []) args.push("--image", image);
   return args;
@@ -107,13 +121,12 @@ function execArgs(codex, thread, turn) {
  */
 function execEnv(codex) {
   const env = {};
-  if (codex.env) Object.assign(env, codex.env);
-  else {
-    for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries(codex.env || process.env)) {
+    if (value !== undefined) env[key] = String(value);
   }
   if (!env[ORIGINATOR_ENV]) env[ORIGINATOR_ENV] = ORIGINATOR;
   if (codex.apiKey) env.CODEX_API_KEY = codex.apiKey;
   return env;
 }
 
-module.exports = { configOverrides, execArgs, execEnv, normaliseInput, tomlValue };
+module.exports = { codexConfigOverrides, configOverrides, execArgs, execEnv, normaliseInput, threadConfigOverrides, tomlValue };

@@ -5,111 +5,20 @@
 "use strict";
 
 const util = require("util");
+const { abortError } = require("./errors.js");
+const { codexConfigOverrides, execEnv, normaliseInput, threadConfigOverrides } = require("./exec-args.js");
 
 const log = util.debuglog("jgt-codex");
 
-const ORIGINATOR_ENV = "CODEX_INTERNAL_ORIGINATOR_OVERRIDE";
-const ORIGINATOR = "codex_sdk_ts";
 const ANSWERS = ["approved", "approved_for_session", "denied", "abort"];
-const BARE_KEY = /^[A-Za-z0-9_-]+$/;
 
 function isPlainObject(value) {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A value as a TOML literal for `--config key=value`, as @openai/codex-sdk writes it. */
-function tomlValue(value, at) {
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new Error(`Codex config override at ${at} must be a finite number`);
-    return `${value}`;
-  }
-  if (typeof value === "boolean") return value ? "true" : "false";
-  if (Array.isArray(value)) return `[${value.map((v, i) => tomlValue(v, `${at}[${i}]`)).join(", ")}]`;
-  if (isPlainObject(value)) {
-    const parts = [];
-    for (const [key, child] of Object.entries(value)) {
-      if (!key) throw new Error("Codex config override keys must be non-empty strings");
-      if (child === undefined) continue;
-      parts.push(`${BARE_KEY.test(key) ? key : JSON.stringify(key)} = ${tomlValue(child, `${at}.${key}`)}`);
-    }
-    return `{${parts.join(", ")}}`;
-  }
-  if (value === null) throw new Error(`Codex config override at ${at} cannot be null`);
-  throw new Error(`Unsupported Codex config override value at ${at}: ${typeof value}`);
-}
-
-/** The Codex `config` object flattened into dotted `key=value` overrides. */
-function flattenConfig(value, prefix, out) {
-  if (!isPlainObject(value)) {
-    if (prefix) {
-      out.push(`${prefix}=${tomlValue(value, prefix)}`);
-      return;
-    }
-    throw new Error("Codex config overrides must be a plain object");
-  }
-  const entries = Object.entries(value);
-  if (prefix && entries.length === 0) {
-    out.push(`${prefix}={}`);
-    return;
-  }
-  for (const [key, child] of entries) {
-    if (!key) throw new Error("Codex config override keys must be non-empty strings");
-    if (child === undefined) continue;
-    const at = prefix ? `${prefix}.${key}` : key;
-    if (isPlainObject(child)) flattenConfig(child, at, out);
-    else out.push(`${at}=${tomlValue(child, at)}`);
-  }
-}
-
-/** `--config` texts in the order the SDK passes them. */
+/** The `--config` texts @openai/codex-sdk would pass `codex exec`, in its order. */
 function configOverrides(codex, thread) {
-  const out = [];
-  if (codex.config) flattenConfig(codex.config, "", out);
-  if (codex.configOverrides) out.push(...codex.configOverrides);
-  if (codex.baseUrl) out.push(`openai_base_url=${tomlValue(codex.baseUrl, "openai_base_url")}`);
-  if (thread.modelReasoningEffort) out.push(`model_reasoning_effort="${thread.modelReasoningEffort}"`);
-  if (thread.networkAccessEnabled !== undefined) {
-    out.push(`sandbox_workspace_write.network_access=${thread.networkAccessEnabled}`);
-  }
-  if (thread.webSearchMode) out.push(`web_search="${thread.webSearchMode}"`);
-  else if (thread.webSearchEnabled === true) out.push('web_search="live"');
-  else if (thread.webSearchEnabled === false) out.push('web_search="disabled"');
-  if (thread.approvalPolicy) out.push(`approval_policy="${thread.approvalPolicy}"`);
-  return out;
-}
-
-/**
- * The session's environment, as the SDK builds its child's: `env` when given (replacing this
- * process's, which is never changed), the SDK's originator unless set, `apiKey` as CODEX_API_KEY.
- */
-function sessionEnv(codex) {
-  const env = {};
-  const from = codex.env || process.env;
-  for (const [key, value] of Object.entries(from)) if (value !== undefined) env[key] = String(value);
-  if (!env[ORIGINATOR_ENV]) env[ORIGINATOR_ENV] = ORIGINATOR;
-  if (codex.apiKey) env.CODEX_API_KEY = codex.apiKey;
-  return env;
-}
-
-/** The prompt and image paths of an input: text parts joined by blank lines. */
-function normaliseInput(input) {
-  if (typeof input === "string") return { prompt: input, images: [] };
-  const texts = [];
-  const images = [];
-  for (const item of input || []) {
-    if (item.type === "text") texts.push(item.text);
-    else if (item.type === "local_image") images.push(item.path);
-  }
-  return { prompt: texts.join("\n\n"), images };
-}
-
-function abortError(signal) {
-  const err = new Error("The operation was aborted");
-  err.name = "AbortError";
-  err.code = "ABORT_ERR";
-  if (signal && signal.reason !== undefined) err.cause = signal.reason;
-  return err;
+  return [...codexConfigOverrides(codex), ...threadConfigOverrides(thread)];
 }
 
 function checkTools(tools) {
@@ -185,7 +94,7 @@ function createNativeTransport(binding, paths, codexOptions) {
       additionalDirectories: thread.additionalDirectories && thread.additionalDirectories.length ? thread.additionalDirectories : undefined,
       skipGitRepoCheck: Boolean(thread.skipGitRepoCheck),
       threadSource: thread.threadSource,
-      env: sessionEnv(codex),
+      env: execEnv(codex),
       askForApproval: onApproval !== undefined,
       sandboxExe: addonPaths.sandboxExe || undefined,
       bundledPath: addonPaths.bundledPath || undefined,

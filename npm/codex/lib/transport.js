@@ -3,7 +3,14 @@
 "use strict";
 
 const { loadBindingOnce } = require("./binding.js");
-const { createSubprocessTransport } = require("./subprocess.js");
+
+/**
+ * The subprocess transport, loaded only when used: it needs child_process, streams and
+ * readline, which a program on the addon never loads.
+ */
+function createSubprocessTransport(options, why) {
+  return require("./subprocess.js").createSubprocessTransport(options, why);
+}
 
 const TRANSPORTS = ["native", "subprocess"];
 const WARNING_CODE = "JGT_CODEX_SUBPROCESS";

@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// Builds the npm packages: @jgt/codex (the launcher) and @jgt/codex-<key> (one per platform:
-// bin/codex and path/rg). The templates are in npm/; the version comes from the workspace
-// Cargo.toml at pack time; ripgrep's version from scripts/rg-version.
+// Builds the npm packages: @jgt/codex (the launcher and the JavaScript API) and @jgt/codex-<key>
+// (one per platform: bin/codex, the Node addon codex.<key>.node and path/rg). The templates are
+// in npm/; the version comes from the workspace Cargo.toml at pack time; ripgrep's version from
+// scripts/rg-version.
 //
-//   scripts/package host [--out DIR]        build this machine's codex and rg (reused when up to
-//                                           date), pack its platform package and the meta package
-//   scripts/package platform --key K --codex PATH --rg PATH --out DIR
+//   scripts/package host [--out DIR] [--no-addon]
+//                                           build this machine's codex, Node addon and rg (reused
+//                                           when up to date), pack its platform package and the
+//                                           meta package; --no-addon packs the platform package
+//                                           without the addon (the API then runs codex exec)
+//   scripts/package platform --key K --codex PATH --rg PATH (--addon PATH | --no-addon) --out DIR
 //                                           pack prebuilt binaries as @jgt/codex-K
 //   scripts/package meta --out DIR          pack @jgt/codex
 //   scripts/package rg [--target T] [--root DIR]
@@ -53,10 +57,15 @@ export function rgVersion() {
   return fs.readFileSync(path.join(ROOT, "scripts", "rg-version"), "utf8").trim();
 }
 
-function parseArgs(argv, known) {
+/** `--name value` pairs for `known`, and `--flag` alone for `flags` (then true). */
+function parseArgs(argv, known, flags = []) {
   const out = {};
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, "");
+    if (argv[i].startsWith("--") && flags.includes(name)) {
+      out[name] = true;
+      continue;
+    }
     if (!argv[i].startsWith("--") || !known.includes(name) || i + 1 >= argv.length) {
       throw new UsageError(`unexpected argument ${argv[i]}`);
     }
@@ -128,6 +137,13 @@ function platformFor(key) {
   return platform;
 }
 
+/** The file cargo writes for the addon crate (a cdylib) on `os`. */
+export function addonArtifact(os) {
+  if (os === "win32") return "codex_node.dll";
+  if (os === "darwin") return "libcodex_node.dylib";
+  return "libcodex_node.so";
+}
+
 function hostKey() {
   const host = launcher.realHost();
   const libc = process.platform === "linux" ? launcher.detectLibc(host).libc : undefined;
@@ -183,10 +199,16 @@ function copyExecutable(from, to) {
   fs.chmodSync(to, 0o755);
 }
 
-export function packPlatform({ key, codex, rg, out }) {
+/**
+ * Packs @jgt/codex-<key>: `codex` as bin/codex, `rg` as path/rg and `addon` (the codex-node
+ * cdylib) as codex.<key>.node. `addon` is null only when asked for with --no-addon; the package
+ * then has no `main` and the API falls back to running codex exec.
+ */
+export function packPlatform({ key, codex, rg, addon, out }) {
   const platform = platformFor(key);
   const version = workspaceVersion();
   const exe = platform.exe || "";
+  const addonFile = `codex.${key}.node`;
   const stage = stageDir(`jgt-codex-${key}`);
   try {
     const template = JSON.parse(fill(fs.readFileSync(path.join(NPM_DIR, "platform", "package.json"), "utf8"), platform));
@@ -194,20 +216,36 @@ export function packPlatform({ key, codex, rg, out }) {
     const manifest = { name, version, description, os: [platform.os], cpu: [platform.cpu] };
     if (platform.libc) manifest.libc = [platform.libc];
     Object.assign(manifest, rest, { version }, repositoryField());
+    if (!addon) {
+      manifest.description = manifest.description.replace(", its Node addon", "");
+      delete manifest.main;
+      manifest.files = manifest.files.filter((f) => f !== addonFile);
+    }
     fs.writeFileSync(path.join(stage, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+    const libcName = platform.libc === "musl" ? "musl" : "glibc";
     const readme = fill(fs.readFileSync(path.join(NPM_DIR, "platform", "README.md"), "utf8"), {
       ...platform,
       exe,
       version,
       rgVersion: rgVersion(),
       libcNote: platform.libc ? "/`libc`" : "",
+      addonUse: addon ? ", and its JavaScript API (`import { Codex } from \"@jgt/codex\"`) loads the addon" : "",
+      addonRow: addon
+        ? `\n| \`${addonFile}\` | the Node addon (Node-API) that runs the agent inside Node for \`@jgt/codex\`'s JavaScript API, version ${version}${platform.libc ? `; it loads into a Node built for ${libcName}` : ""} |`
+        : "",
     });
     fs.writeFileSync(path.join(stage, "README.md"), readme);
     fs.copyFileSync(path.join(NPM_DIR, "platform", "THIRD_PARTY_NOTICES.md"), path.join(stage, "THIRD_PARTY_NOTICES.md"));
     copyExecutable(codex, path.join(stage, "bin", `codex${exe}`));
     copyExecutable(rg, path.join(stage, "path", `rg${exe}`));
+    if (addon) {
+      if (!fs.existsSync(addon)) fail(`${addon} does not exist`);
+      fs.copyFileSync(addon, path.join(stage, addonFile));
+      fs.chmodSync(path.join(stage, addonFile), 0o644);
+    }
     process.stderr.write(
-      `  bin/codex${exe} ${megabytes(fs.statSync(codex).size)}, path/rg${exe} ${megabytes(fs.statSync(rg).size)}\n`,
+      `  bin/codex${exe} ${megabytes(fs.statSync(codex).size)}, path/rg${exe} ${megabytes(fs.statSync(rg).size)}, ` +
+        `${addon ? `${addonFile} ${megabytes(fs.statSync(addon).size)}` : "no addon (--no-addon)"}\n`,
     );
     return npmPack(stage, out);
   } finally {
@@ -292,15 +330,22 @@ function publish(args) {
 function host(args) {
   const out = path.resolve(args.out || path.join(ROOT, "dist", "npm"));
   const key = hostKey();
-  const exe = platformFor(key).exe || "";
+  const platform = platformFor(key);
+  const exe = platform.exe || "";
+  const withAddon = !args["no-addon"];
   const started = Date.now();
-  process.stderr.write(`scripts/package host: ${key}, version ${workspaceVersion()}, into ${out}\n`);
-  step("cargo build --release -p codex-cli", () =>
-    runOrFail("cargo", ["build", "--release", "--locked", "-p", "codex-cli"], { cwd: ROOT, env: cargoEnv() }),
+  process.stderr.write(
+    `scripts/package host: ${key}, version ${workspaceVersion()}, into ${out}${withAddon ? "" : " (without the Node addon: --no-addon)"}\n`,
+  );
+  // One cargo run for both, so the dependencies they share are built once.
+  const packages = withAddon ? ["codex-cli", "codex-node"] : ["codex-cli"];
+  step(`cargo build --release ${packages.map((p) => `-p ${p}`).join(" ")}`, () =>
+    runOrFail("cargo", ["build", "--release", "--locked", ...packages.flatMap((p) => ["-p", p])], { cwd: ROOT, env: cargoEnv() }),
   );
   const rg = step("rg", () => buildRg());
   const codex = path.join(targetDir(), "release", `codex${exe}`);
-  const platformTarball = step(`pack @jgt/codex-${key}`, () => packPlatform({ key, codex, rg, out }));
+  const addon = withAddon ? path.join(targetDir(), "release", addonArtifact(platform.os)) : null;
+  const platformTarball = step(`pack @jgt/codex-${key}`, () => packPlatform({ key, codex, rg, addon, out }));
   const metaTarball = step("pack @jgt/codex", () => packMeta({ out }));
   process.stderr.write(`scripts/package host: done in ${seconds(Date.now() - started)}\n`);
   process.stdout.write(`${metaTarball}\n${platformTarball}\n`);
@@ -310,14 +355,21 @@ function main(argv) {
   const [command, ...rest] = argv;
   switch (command) {
     case "host":
-      return host(parseArgs(rest, ["out"]));
+      return host(parseArgs(rest, ["out"], ["no-addon"]));
     case "platform": {
-      const args = parseArgs(rest, ["key", "codex", "rg", "out"]);
+      const args = parseArgs(rest, ["key", "codex", "rg", "addon", "out"], ["no-addon"]);
       for (const name of ["key", "codex", "rg", "out"]) {
         if (!args[name]) throw new UsageError(`platform needs --${name}`);
       }
+      if (!args.addon === !args["no-addon"]) throw new UsageError("platform needs one of --addon PATH and --no-addon");
       const tarball = step(`pack @jgt/codex-${args.key}`, () =>
-        packPlatform({ key: args.key, codex: path.resolve(args.codex), rg: path.resolve(args.rg), out: path.resolve(args.out) }),
+        packPlatform({
+          key: args.key,
+          codex: path.resolve(args.codex),
+          rg: path.resolve(args.rg),
+          addon: args.addon ? path.resolve(args.addon) : null,
+          out: path.resolve(args.out),
+        }),
       );
       process.stdout.write(`${tarball}\n`);
       return undefined;
@@ -349,6 +401,6 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     main(process.argv.slice(2));
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    fail(`${err.message}\nusage: scripts/package host [--out DIR] | platform --key K --codex PATH --rg PATH --out DIR | meta --out DIR | rg [--target T] [--root DIR] | publish [--dist DIR] [--tag vX.Y.Z] [--dry-run true] | version`);
+    fail(`${err.message}\nusage: scripts/package host [--out DIR] [--no-addon] | platform --key K --codex PATH --rg PATH (--addon PATH | --no-addon) --out DIR | meta --out DIR | rg [--target T] [--root DIR] | publish [--dist DIR] [--tag vX.Y.Z] [--dry-run true] | version`);
   }
 }

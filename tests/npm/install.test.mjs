@@ -282,7 +282,7 @@ test("the other libc's package is run when this libc's is absent", { skip: hostK
   const out = dir("musl-pack");
   const packed = spawnSync(
     process.execPath,
-    [join(repo, "scripts", "package.mjs"), "platform", "--key", "linux-x64-musl", "--codex", join(pkg, "bin", "codex"), "--rg", join(pkg, "path", "rg"), "--out", out],
+    [join(repo, "scripts", "package.mjs"), "platform", "--key", "linux-x64-musl", "--codex", join(pkg, "bin", "codex"), "--rg", join(pkg, "path", "rg"), "--no-addon", "--out", out],
     { encoding: "utf8" },
   );
   assert.equal(packed.status, 0, packed.stderr);

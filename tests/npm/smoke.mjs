@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The release workflow's check of one platform package on a machine that runs it: installs the
 // meta and platform tarballs into a temporary prefix (offline), then `codex --version`, the
-// bundled `rg --version`, and one `codex exec` against the mock model server.
+// bundled `rg --version`, one `codex exec` against the mock model server, and one turn through
+// the JS API on the package's Node addon.
 //
 //   node tests/npm/smoke.mjs --dist DIR --key KEY (--mock PATH | --mock-url URL) [--scenario shell|plain]
 //
@@ -88,6 +89,31 @@ const out = run(bin, ["exec", "--skip-git-repo-check", "-s", "danger-full-access
   cwd: work,
   env: { ...process.env, HOME: home, USERPROFILE: home, CODEX_HOME: home, MOCK_API_KEY: "dummy" },
 });
-mock.stop();
 expect(`codex exec (${scenario} scenario)`, out.trim(), answer);
+
+// The JS API on the platform package's addon: a turn in-process, in a Node that must then exit
+// by itself (run() would hang on a live handle).
+const addon = join(pkg, `codex.${args.key}.node`);
+if (existsSync(addon)) {
+  const api = join(scratch, "api.cjs");
+  writeFileSync(
+    api,
+    `const { Codex } = require(${JSON.stringify(join(modules, "@jgt", "codex"))});
+const codex = new Codex({ env: JSON.parse(process.env.SMOKE_ENV), transport: "native" });
+codex.startThread({ skipGitRepoCheck: true, workingDirectory: process.env.SMOKE_WORK, sandboxMode: "danger-full-access" })
+  .run(process.env.SMOKE_PROMPT)
+  .then((r) => process.stdout.write(codex.transport + " " + r.finalResponse));
+`,
+  );
+  const env = { ...process.env, HOME: home, USERPROFILE: home, CODEX_HOME: home, MOCK_API_KEY: "dummy" };
+  const answered = run(process.execPath, [api], {
+    shell: false,
+    env: { ...env, SMOKE_ENV: JSON.stringify(env), SMOKE_WORK: work, SMOKE_PROMPT: prompt },
+    timeout: 120_000,
+  });
+  expect(`the in-process API (${scenario} scenario)`, answered, `native ${answer}`);
+} else {
+  process.stdout.write(`note: @jgt/codex-${args.key} has no addon; the API runs codex exec there\n`);
+}
+mock.stop();
 process.stdout.write(`smoke: @jgt/codex-${args.key}@${version} works\n`);

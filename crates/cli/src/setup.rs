@@ -1,8 +1,7 @@
 //! From command-line options to a loaded config.
 
-use std::path::PathBuf;
-
-use codex_config::{FlagOverrides, LoadOptions, Loaded, load};
+use codex_config::Loaded;
+use codex_frontend::{LocalProvider, StartOptions};
 use codex_protocol::{AskForApproval, SandboxMode};
 
 use crate::args::{LocalProviderArg, SharedOptions};
@@ -31,76 +30,23 @@ pub struct Extra {
 }
 
 pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, String> {
-    if options.full_auto && options.yolo {
-        return Err(
-            "--full-auto and --dangerously-bypass-approvals-and-sandbox cannot be used together"
-                .into(),
-        );
-    }
-    let mut flags = FlagOverrides {
+    let start = StartOptions {
+        config_overrides: options.config_overrides.clone(),
+        model: options.model.clone(),
         profile: options.profile.clone(),
-        oss: options.oss || options.local_provider.is_some(),
-        add_dirs: Vec::new(),
-        entries: Vec::new(),
-    };
-    // A directory that is not there is skipped with a warning, as the Codex CLI does.
-    let mut add_dir_warnings = Vec::new();
-    for dir in &options.add_dirs {
-        match resolve_dir(dir) {
-            Ok(full) => flags.add_dirs.push(full),
-            Err(e) => add_dir_warnings.push(format!(
-                "{}; the directory is not added",
-                e.replace("cannot use -C", "--add-dir")
-            )),
-        }
-    }
-    if let Some(model) = &options.model {
-        flags.set("--model", "model", model.as_str());
-    }
-    if let Some(provider) = options.local_provider {
-        let id = match provider {
-            LocalProviderArg::Ollama => "ollama",
-            LocalProviderArg::Lmstudio => "lmstudio",
-        };
-        flags.set("--local-provider", "oss_provider", id);
-    }
-    if let Some(approval) = extra.approval {
-        flags.set("--ask-for-approval", "approval_policy", approval.as_str());
-    }
-    if options.full_auto {
-        flags.set(
-            "--full-auto",
-            "approval_policy",
-            AskForApproval::OnRequest.as_str(),
-        );
-        flags.set(
-            "--full-auto",
-            "sandbox_mode",
-            SandboxMode::WorkspaceWrite.as_str(),
-        );
-    }
-    if options.yolo {
-        let flag = "--dangerously-bypass-approvals-and-sandbox";
-        flags.set(flag, "approval_policy", AskForApproval::Never.as_str());
-        flags.set(flag, "sandbox_mode", SandboxMode::DangerFullAccess.as_str());
-    }
-    if let Some(sandbox) = options.sandbox {
-        flags.set(
-            "--sandbox",
-            "sandbox_mode",
-            SandboxMode::from(sandbox).as_str(),
-        );
-    }
-    if extra.exec {
-        flags.set(
-            "codex exec",
-            "approval_policy",
-            AskForApproval::Never.as_str(),
-        );
-    }
-    let cwd = match &options.cwd {
-        Some(dir) => Some(resolve_dir(dir)?),
-        None => None,
+        sandbox: options.sandbox.map(SandboxMode::from),
+        full_auto: options.full_auto,
+        yolo: options.yolo,
+        oss: options.oss,
+        local_provider: options.local_provider.map(|p| match p {
+            LocalProviderArg::Ollama => LocalProvider::Ollama,
+            LocalProviderArg::Lmstudio => LocalProvider::Lmstudio,
+        }),
+        cwd: options.cwd.clone(),
+        add_dirs: options.add_dirs.clone(),
+        approval: extra.approval,
+        never_ask: extra.exec,
+        honour_codex_api_key: extra.exec,
     };
     let env: Vec<(String, String)> = std::env::vars_os()
         .map(|(k, v)| {
@@ -110,28 +56,10 @@ pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, Stri
             )
         })
         .collect();
-    let mut loaded = load(LoadOptions {
-        codex_home: None,
-        cwd,
-        cli_overrides: options.config_overrides.clone(),
-        flags,
-        env,
-        honour_codex_api_key: extra.exec,
-    })
-    .map_err(|e| e.to_string())?;
+    let mut loaded = codex_frontend::load_config(&start, env)?;
     // Installed from npm, the platform package ships `rg` beside this binary (`../path/rg`).
     loaded.config.bundled_path = std::env::current_exe()
         .ok()
         .and_then(|exe| codex_process::bundled_path_beside(&exe));
-    loaded.warnings.splice(0..0, add_dir_warnings);
     Ok(loaded)
-}
-
-fn resolve_dir(dir: &PathBuf) -> Result<PathBuf, String> {
-    let full =
-        std::fs::canonicalize(dir).map_err(|e| format!("cannot use -C {}: {e}", dir.display()))?;
-    if !full.is_dir() {
-        return Err(format!("cannot use -C {}: not a directory", dir.display()));
-    }
-    Ok(full)
 }

@@ -173,8 +173,11 @@ fn every_fault_ends_in_a_retry_or_a_clear_error() {
                         "{wire}/{name}: {}",
                         stderr(&out)
                     );
+                    // A message finished before a break was shown already (as the Codex CLI
+                    // shows it); the answer is the last one.
                     let msg = events
                         .iter()
+                        .rev()
                         .find(|e| e["item"]["type"] == "agent_message")
                         .unwrap();
                     assert_eq!(msg["item"]["text"], "recovered", "{wire}/{name}");

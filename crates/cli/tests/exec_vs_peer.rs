@@ -204,6 +204,23 @@ fn a_stream_that_keeps_breaking() {
     compare("disconnect", vec![broken(), broken(), broken()], &[]);
 }
 
+/// A message the model finished before its stream broke is shown at once, and stays shown when
+/// the response is requested again.
+#[test]
+fn a_message_finished_before_the_stream_broke() {
+    compare(
+        "finished then broken",
+        vec![
+            Step::reply(Reply::Disconnect {
+                events: vec![Ev::Text("first words".into())],
+                after: 1,
+            }),
+            Step::stream(vec![Ev::Text("recovered".into()), usage(9, 0, 2, 0)]),
+        ],
+        &[],
+    );
+}
+
 /// Codex-family models get `shell_command`, whose script runs in the account's login shell from
 /// the password database, whatever `$SHELL` says; the command line shown must be the same.
 #[test]

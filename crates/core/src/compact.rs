@@ -6,7 +6,7 @@ use codex_providers::{ApiError, Prompt};
 
 use crate::context::is_context_message;
 use crate::rollout::{CompactedLine, RolloutLine, reader::repair_call_pairs};
-use crate::sampling::sample;
+use crate::sampling::{Announce, sample};
 use crate::state::Session;
 
 pub const SUMMARY_PREFIX: &str = "Earlier in this session another model worked on the task and \
@@ -79,7 +79,7 @@ pub(crate) async fn compact(session: &Session, sub_id: &str) -> Result<TokenUsag
         parallel_tool_calls: false,
         cyber_access_program: None,
     };
-    let sampled = sample(session, sub_id, &prompt).await?;
+    let sampled = sample(session, sub_id, &prompt, Announce::Nothing).await?;
     let summary = sampled
         .items
         .iter()

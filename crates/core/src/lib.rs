@@ -40,4 +40,6 @@ pub use images::local_image_url;
 pub use prompt::{BASE_INSTRUCTIONS, environment_context};
 pub use rollout::{SessionSummary, find_session, list_sessions};
 pub use session::{Codex, SessionOptions};
-pub use tools::{DuplicateTool, ToolCall, ToolHandler, ToolInput, ToolOutput, ToolRegistry};
+pub use tools::{
+    BUILT_IN_TOOL_NAMES, DuplicateTool, ToolCall, ToolHandler, ToolInput, ToolOutput, ToolRegistry,
+};

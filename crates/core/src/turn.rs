@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use codex_protocol::{
-    ErrorKind, EventMsg, ReasoningContent, ReasoningSummaryPart, ResponseItem, TokenUsage,
-    TokenUsageInfo, TurnAbortReason,
+    ErrorKind, EventMsg, ResponseItem, TokenUsage, TokenUsageInfo, TurnAbortReason,
 };
 use codex_providers::{ApiError, Prompt};
 use serde_json::Value;
@@ -15,7 +14,7 @@ use crate::compact::{compact, estimate_tokens};
 use crate::context::is_context_message;
 use crate::notify::notify;
 use crate::rollout::{RolloutLine, TurnContextLine};
-use crate::sampling::sample;
+use crate::sampling::{Announce, sample};
 use crate::state::Session;
 use crate::tools::{ToolInput, ToolRegistry, TurnContext, TurnDiffTracker};
 
@@ -139,7 +138,7 @@ pub(crate) async fn run_turn(
             cyber_access_program: cyber_access_program.clone(),
         };
         let sampled = tokio::select! {
-            result = sample(&session, &sub_id, &prompt) => result,
+            result = sample(&session, &sub_id, &prompt, Announce::Items) => result,
             _ = cancel.cancelled() => {
                 events.send(&sub_id, EventMsg::TurnAborted { reason: TurnAbortReason::Interrupted });
                 return;
@@ -178,23 +177,9 @@ pub(crate) async fn run_turn(
         let mut calls = Vec::new();
         for item in &sampled.items {
             match item {
+                // Shown as it arrived (sampling announces finished messages and reasoning).
                 ResponseItem::Message { role, .. } if role == "assistant" => {
-                    let text = item.message_text().unwrap_or_default();
-                    events.send(
-                        &sub_id,
-                        EventMsg::AgentMessage {
-                            message: text.clone(),
-                        },
-                    );
-                    last_agent_message = Some(text);
-                }
-                ResponseItem::Reasoning {
-                    summary, content, ..
-                } => {
-                    let text = reasoning_text(summary, content.as_deref());
-                    if !text.is_empty() {
-                        events.send(&sub_id, EventMsg::AgentReasoning { text });
-                    }
+                    last_agent_message = Some(item.message_text().unwrap_or_default());
                 }
                 ResponseItem::FunctionCall {
                     name,
@@ -389,23 +374,4 @@ pub(crate) async fn run_compact_task(session: Arc<Session>, sub_id: String) {
         }
         Err(e) => finish_with_error(&session, &sub_id, e.into(), None, TokenUsage::default()),
     }
-}
-
-fn reasoning_text(
-    summary: &[ReasoningSummaryPart],
-    content: Option<&[ReasoningContent]>,
-) -> String {
-    let parts: Vec<&str> = summary
-        .iter()
-        .map(|ReasoningSummaryPart::SummaryText { text }| text.as_str())
-        .collect();
-    if !parts.is_empty() {
-        return parts.join("\n\n");
-    }
-    content
-        .unwrap_or_default()
-        .iter()
-        .map(ReasoningContent::text)
-        .collect::<Vec<_>>()
-        .join("")
 }

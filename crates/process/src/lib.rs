@@ -19,7 +19,8 @@ mod truncate;
 pub use bundled::{BUNDLED_PATH_DIR, bundled_path_beside, put_bundled_path_first};
 pub use env::{CORE_VARS, create_env};
 pub use spawn::{
-    DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, OutputChunk, SpawnError, TIMEOUT_EXIT_CODE, run,
+    DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, OutputChunk, SpawnError, TIMEOUT_EXIT_CODE,
+    kill_running_commands, run,
 };
 pub use truncate::{
     MODEL_OUTPUT_MAX_BYTES, MODEL_OUTPUT_MAX_LINES, prefix_within, truncate_for_model,

@@ -127,6 +127,9 @@ pub async fn run(
         source,
     })?;
     let group = ProcessGroup::of(&child);
+    // Until the command is over, its group is known to `kill_running_commands`, and killed if
+    // this future is dropped (its task cancelled, its runtime shut down).
+    let mut running = RunningGroup::register(&group);
 
     let (tx, mut rx) = mpsc::channel::<OutputChunk>(64);
     if let Some(out) = child.stdout.take() {
@@ -168,10 +171,12 @@ pub async fn run(
             _ = cancel.cancelled() => {
                 group.kill(&mut child);
                 let _ = child.wait().await;
+                running.finished();
                 return Err(SpawnError::Interrupted);
             }
         }
     };
+    running.finished();
     // Read what is still in the pipes; leftovers of the command that keep them open past the
     // drain window are killed with the group.
     let drain_until = tokio::time::Instant::now() + DRAIN_AFTER_EXIT;
@@ -228,6 +233,91 @@ async fn pump(
                 }
             }
         }
+    }
+}
+
+/// The process groups of the commands running in this process, so that a host can end them
+/// when it goes away (the Node addon, at exit: the commands' parent-death signal reaches only
+/// the command itself, not what it started). Process-wide by nature: it is the process's
+/// children.
+#[cfg(unix)]
+static RUNNING_GROUPS: std::sync::Mutex<Vec<libc::pid_t>> = std::sync::Mutex::new(Vec::new());
+
+/// Kills (SIGKILL) the process group of every command running in this process. For a host's
+/// exit path; the commands' runs then end as killed. Nothing on Windows, where there are no
+/// groups.
+pub fn kill_running_commands() {
+    #[cfg(unix)]
+    {
+        let groups = match RUNNING_GROUPS.lock() {
+            Ok(groups) => groups.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for pgid in groups {
+            // SAFETY: plain syscall on a process group this process created.
+            unsafe {
+                libc::killpg(pgid, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// A running command's entry in [`RUNNING_GROUPS`]; dropped before [`RunningGroup::finished`],
+/// it kills the group.
+struct RunningGroup {
+    #[cfg(unix)]
+    pgid: Option<libc::pid_t>,
+    armed: bool,
+}
+
+impl RunningGroup {
+    fn register(group: &ProcessGroup) -> Self {
+        #[cfg(unix)]
+        {
+            let pgid = group.pgid.filter(|p| *p > 0);
+            if let Some(pgid) = pgid
+                && let Ok(mut groups) = RUNNING_GROUPS.lock()
+            {
+                groups.push(pgid);
+            }
+            RunningGroup { pgid, armed: true }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = group;
+            RunningGroup { armed: true }
+        }
+    }
+
+    /// The command has been waited for: its group id may be reused from now on, so it is
+    /// neither listed nor killed any more.
+    fn finished(&mut self) {
+        if !self.armed {
+            return;
+        }
+        self.armed = false;
+        #[cfg(unix)]
+        if let Some(pgid) = self.pgid
+            && let Ok(mut groups) = RUNNING_GROUPS.lock()
+            && let Some(i) = groups.iter().position(|g| *g == pgid)
+        {
+            groups.swap_remove(i);
+        }
+    }
+}
+
+impl Drop for RunningGroup {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if self.armed
+            && let Some(pgid) = self.pgid
+        {
+            // SAFETY: plain syscall on a process group we created and have not waited for.
+            unsafe {
+                libc::killpg(pgid, libc::SIGKILL);
+            }
+        }
+        self.finished();
     }
 }
 

@@ -173,3 +173,34 @@ async fn large_output_is_kept_whole_for_events() {
     let streamed: usize = chunks.iter().map(|c| c.bytes.len()).sum();
     assert_eq!(streamed, out.stdout.len());
 }
+
+/// The pid the script wrote to `file` (its background child's), once it is there.
+async fn pid_in(file: &std::path::Path) -> i32 {
+    for _ in 0..200 {
+        if let Ok(text) = std::fs::read_to_string(file)
+            && let Ok(pid) = text.trim().parse()
+        {
+            return pid;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the script did not write its child's pid");
+}
+
+#[tokio::test]
+async fn a_dropped_run_kills_the_whole_group() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pid");
+    let script = format!("sleep 30 & echo $! > {}; wait", file.display());
+    let run = run_collect(request(&script, 60_000));
+    // The run is dropped half-way, as when its task is cancelled or its runtime shut down.
+    let dropped = tokio::time::timeout(Duration::from_millis(1_500), run);
+    let pid = tokio::join!(dropped, pid_in(&file)).1;
+    for _ in 0..100 {
+        if !pid_alive(pid) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the command's background child {pid} outlived its dropped run");
+}

@@ -136,6 +136,37 @@ function unsupportedMessage(host) {
 }
 
 /**
+ * The libc named by `JGT_CODEX_LIBC` ("gnu" or "musl"), null when it is not set; a LaunchError
+ * when it names something else.
+ */
+function libcOverride(host) {
+  const value = host.env.JGT_CODEX_LIBC;
+  if (!value) return null;
+  const libc = normaliseLibc(value);
+  if (!libc) {
+    throw new LaunchError(`@jgt/codex: JGT_CODEX_LIBC must be "gnu" (glibc) or "musl", not "${value}".`);
+  }
+  return libc;
+}
+
+/**
+ * Where the files for platform `key` are: the directory of the installed `@jgt/codex-<key>`
+ * package, else a development copy in `vendor/<key>/` beside this package, whichever holds
+ * `relative` (e.g. `bin/codex`). Null when neither does.
+ */
+function locatePlatformFile(host, key, relative) {
+  const dir = host.resolvePackage(SCOPE + key);
+  if (dir) {
+    const file = path.join(dir, relative);
+    if (host.exists(file)) return { dir, file, key, source: SCOPE + key };
+  }
+  const vendorDir = path.join(host.root, "vendor", key);
+  const vendored = path.join(vendorDir, relative);
+  if (host.exists(vendored)) return { dir: vendorDir, file: vendored, key, source: "vendor" };
+  return null;
+}
+
+/**
  * Where the codex binary is: `JGT_CODEX_BIN`, else this platform's package (or a development
  * copy in `vendor/<key>/bin/`). On Linux the other libc's package is tried before giving up,
  * and the libc is only probed when it matters: npm installs just the matching package, so
@@ -151,14 +182,8 @@ function resolveBinary(host) {
   }
   const exe = host.platform === "win32" ? "codex.exe" : "codex";
   const locate = (key) => {
-    const dir = host.resolvePackage(SCOPE + key);
-    if (dir) {
-      const binary = path.join(dir, "bin", exe);
-      if (host.exists(binary)) return { binary, key, source: SCOPE + key };
-    }
-    const vendored = path.join(host.root, "vendor", key, "bin", exe);
-    if (host.exists(vendored)) return { binary: vendored, key, source: "vendor" };
-    return null;
+    const found = locatePlatformFile(host, key, path.join("bin", exe));
+    return found && { binary: found.file, key, source: found.source };
   };
 
   if (host.platform !== "linux") {
@@ -169,16 +194,7 @@ function resolveBinary(host) {
     return found;
   }
 
-  let libc = null;
-  const libcOverride = host.env.JGT_CODEX_LIBC;
-  if (libcOverride) {
-    libc = normaliseLibc(libcOverride);
-    if (!libc) {
-      throw new LaunchError(
-        `@jgt/codex: JGT_CODEX_LIBC must be "gnu" (glibc) or "musl", not "${libcOverride}".`,
-      );
-    }
-  }
+  let libc = libcOverride(host);
   const keys = { gnu: platformKey("linux", host.arch, "gnu"), musl: platformKey("linux", host.arch, "musl") };
   if (!keys.gnu && !keys.musl) throw new LaunchError(unsupportedMessage(host));
   const found = {
@@ -355,11 +371,16 @@ module.exports = {
   canReplaceProcess,
   LaunchError,
   PLATFORM_KEYS,
+  SCOPE,
+  describePlatform,
   detectLibc,
+  libcOverride,
+  locatePlatformFile,
   main,
   missingMessage,
   platformKey,
   realHost,
   resolveBinary,
   run,
+  unsupportedMessage,
 };

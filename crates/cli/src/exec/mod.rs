@@ -1,10 +1,9 @@
 //! `codex exec`: one task, no interactive UI.
 
 mod human;
-mod schema;
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use codex_config::Config;
@@ -14,9 +13,9 @@ use serde_json::Value;
 
 use crate::args::{ColorArg, ExecArgs, ExecCommand, SharedOptions};
 use crate::setup::{Extra, load_config, merge};
+use codex_frontend::{ResumeTarget, check_directory, check_images, find_resume, read_schema};
 use codex_thread_events::{MapperOptions, ThreadEventMapper};
 use human::HumanOutput;
-use schema::read_schema;
 
 /// Exit status for a run stopped by Ctrl-C (128 + SIGINT).
 const EXIT_INTERRUPTED: i32 = 130;
@@ -51,12 +50,6 @@ struct Prepared {
     schema: Option<Value>,
     /// The rollout to continue (`codex exec resume`).
     resume: Option<PathBuf>,
-}
-
-/// Which recorded session `exec resume` continues.
-enum ResumeTarget {
-    Id(String),
-    Last { all: bool },
 }
 
 fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
@@ -98,55 +91,24 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
         Some(_) => None,
         None => args.thread_source.clone(),
     };
-    if !args.skip_git_repo_check && !trusted_dir(&config) {
-        return Err(
-            "Not inside a trusted directory and --skip-git-repo-check was not specified.".into(),
-        );
-    }
+    check_directory(&config, args.skip_git_repo_check)?;
     let schema = match &args.output_schema {
         Some(path) => Some(read_schema(path)?),
         None => None,
     };
-    for image in &args.images {
-        codex_core::local_image_url(image)?;
-    }
+    let images = check_images(&args.images)?;
     let resume = match target {
         None => None,
         Some(None) => return Err("resume needs a SESSION_ID or --last".into()),
-        Some(Some(ResumeTarget::Id(id))) => Some(
-            codex_core::find_session(&config.codex_home, &id).ok_or_else(|| {
-                format!(
-                    "no recorded session `{id}` under {}; `codex sessions list --all` shows them",
-                    config.codex_home.join("sessions").display()
-                )
-            })?,
-        ),
-        Some(Some(ResumeTarget::Last { all })) => {
-            let cwd = (!all).then_some(config.cwd.as_path());
-            let last = codex_core::list_sessions(&config.codex_home, cwd)
-                .into_iter()
-                .next()
-                .map(|s| s.path)
-                .ok_or("no recorded session to resume here (use --all for every directory)")?;
-            Some(last)
-        }
+        Some(Some(target)) => Some(find_resume(&config, &target)?),
     };
     Ok(Prepared {
         config,
         prompt,
-        images: args.images.iter().map(|p| absolute(p)).collect(),
+        images,
         schema,
         resume,
     })
-}
-
-fn absolute(path: &Path) -> PathBuf {
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// Inside a Git work tree, or in a project marked trusted.
-fn trusted_dir(config: &Config) -> bool {
-    config.cwd_trusted || config.cwd.ancestors().any(|dir| dir.join(".git").exists())
 }
 
 fn read_prompt(arg: Option<&str>) -> Result<String, String> {
@@ -167,9 +129,7 @@ fn read_prompt(arg: Option<&str>) -> Result<String, String> {
             text
         }
     };
-    if prompt.trim().is_empty() {
-        return Err("the prompt is empty".into());
-    }
+    codex_frontend::check_prompt(&prompt)?;
     Ok(prompt)
 }
 

@@ -208,6 +208,20 @@ fn tool_name(spec: &ToolSpec) -> &str {
     }
 }
 
+/// Every name a built-in tool may be registered under, offered or not, whatever the model:
+/// a front-end's own tools must use other names.
+pub const BUILT_IN_TOOL_NAMES: &[&str] = &[
+    "shell",
+    "shell_command",
+    "container.exec",
+    "update_plan",
+    "apply_patch",
+    "grep_files",
+    "read_file",
+    "list_dir",
+    "view_image",
+];
+
 /// The built-in tools for this session's model and wire, then `extra` (tools given by the
 /// front-end: JavaScript tools, tests).
 pub(crate) fn build_registry(
@@ -290,6 +304,21 @@ mod tests {
                 ToolSpec::Freeform { name, .. } => (name.clone(), true),
             })
             .collect()
+    }
+
+    #[test]
+    fn every_built_in_name_is_listed() {
+        let configs = [
+            config(&["model=gpt-5.1-codex-max"]),
+            config(&["model=gpt-4.1"]),
+            config(&["model=test-gpt-5-codex"]),
+        ];
+        for config in &configs {
+            let registry = build_registry(config, &[]).unwrap();
+            for name in registry.entries.keys() {
+                assert!(BUILT_IN_TOOL_NAMES.contains(&name.as_str()), "{name}");
+            }
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! `--output-schema FILE`: read, parsed, and checked to be a JSON Schema before anything is
-//! sent, so a mistake is reported here, with where it is, rather than by the model API.
+//! The output schema (`--output-schema FILE`, or the Node API's `outputSchema` object): read,
+//! parsed, and checked to be a JSON Schema before anything is sent, so a mistake is reported
+//! here, with where it is, rather than by the model API.
 //!
 //! A structural check of the keywords' shapes (JSON Schema drafts 4 to 2020-12), not a
 //! meta-schema validator: enough to catch the mistakes people make, without a heavy
@@ -9,7 +10,8 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-pub(super) fn read_schema(path: &Path) -> Result<Value, String> {
+/// `--output-schema FILE`: the file's JSON, checked.
+pub fn read_schema(path: &Path) -> Result<Value, String> {
     let text =
         codex_config::read_text_file(path, codex_config::MAX_CONFIG_FILE_BYTES).map_err(|e| {
             format!(
@@ -25,18 +27,15 @@ pub(super) fn read_schema(path: &Path) -> Result<Value, String> {
             e.column()
         )
     })?;
+    output_schema(schema, &format!("--output-schema {}", path.display()))
+}
+
+/// A schema given as a value (`shown` names it in messages): the same checks as a file's.
+pub fn output_schema(schema: Value, shown: &str) -> Result<Value, String> {
     if !schema.is_object() {
-        return Err(format!(
-            "--output-schema {} must contain a JSON Schema object",
-            path.display()
-        ));
+        return Err(format!("{shown} must contain a JSON Schema object"));
     }
-    check_schema(&schema).map_err(|e| {
-        format!(
-            "--output-schema {} is not a valid JSON Schema: {e}",
-            path.display()
-        )
-    })?;
+    check_schema(&schema).map_err(|e| format!("{shown} is not a valid JSON Schema: {e}"))?;
     Ok(schema)
 }
 
@@ -99,7 +98,7 @@ const COUNT_KEYWORDS: &[&str] = &[
 
 /// `Ok` when `schema` is a JSON Schema; otherwise the JSON pointer of the first problem and
 /// what is wrong there, e.g. `/properties/name/type: 5 is not a type name (…)`.
-pub(crate) fn check_schema(schema: &Value) -> Result<(), String> {
+pub fn check_schema(schema: &Value) -> Result<(), String> {
     check(schema, "").map_err(|(at, message)| {
         let at = if at.is_empty() { "/" } else { at.as_str() };
         format!("{at}: {message}")

@@ -11,6 +11,7 @@
     reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
 )]
 
+mod edit;
 mod config;
 mod error;
 mod file;
@@ -26,6 +27,7 @@ mod schema;
 mod tables;
 
 pub use config::*;
+pub use edit::{project_trust, set_project_trust};
 pub use error::ConfigError;
 pub use file::{FileError, MAX_CONFIG_FILE_BYTES, read_text_file, read_text_prefix};
 pub use layers::{Layered, Source, dotted};

@@ -28,7 +28,9 @@ pub fn run(options: Interactive) -> i32 {
     let load = {
         let shared = options.shared.clone();
         let approval = options.approval;
-        move || {
+        move |extra: &[String]| {
+            let mut shared = shared.clone();
+            shared.config_overrides.extend(extra.iter().cloned());
             let loaded = load_config(
                 &shared,
                 Extra {
@@ -43,7 +45,7 @@ pub fn run(options: Interactive) -> i32 {
             Ok::<_, String>((config, loaded.warnings))
         }
     };
-    let (config, warnings) = match load() {
+    let (config, warnings) = match load(&[]) {
         Ok(loaded) => loaded,
         Err(message) => {
             eprintln!("error: {message}");
@@ -85,6 +87,6 @@ pub fn run(options: Interactive) -> i32 {
         images,
         resume,
         alt_screen: options.alt_screen,
-        reload: Box::new(move || load().map(|(config, _)| config)),
+        reload: Box::new(move |extra: &[String]| load(extra).map(|(config, _)| config)),
     })
 }

@@ -21,18 +21,36 @@ struct Screen {
 }
 
 fn tmux_available() -> bool {
-    Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success())
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 impl Screen {
     /// A shell in a 100×30 terminal, in `cwd`, with `env` only.
     fn start(cwd: &Path, env: &[(String, String)]) -> Screen {
-        let socket = format!("codex-tui-test-{}-{}", std::process::id(), fastrand_suffix());
+        let socket = format!(
+            "codex-tui-test-{}-{}",
+            std::process::id(),
+            fastrand_suffix()
+        );
         let mut cmd = Command::new("tmux");
-        cmd.args(["-L", &socket, "-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30"])
-            .arg("-c")
-            .arg(cwd)
-            .args(["env", "-i"]);
+        cmd.args([
+            "-L",
+            &socket,
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-x",
+            "100",
+            "-y",
+            "30",
+        ])
+        .arg("-c")
+        .arg(cwd)
+        .args(["env", "-i"]);
         for (k, v) in env {
             cmd.arg(format!("{k}={v}"));
         }
@@ -100,13 +118,21 @@ impl Screen {
     /// Waits until `needle` is on screen after its last appearance so far was counted.
     fn wait_for_last(&self, needle: &str) {
         let first_line = needle.lines().last().unwrap_or(needle);
-        self.wait_for(first_line.get(..first_line.len().min(30)).unwrap_or(first_line));
+        self.wait_for(
+            first_line
+                .get(..first_line.len().min(30))
+                .unwrap_or(first_line),
+        );
     }
 
     /// Waits for the program to have exited: the shell's prompt is the last line.
     fn wait_for_shell(&self) {
         self.wait_until("the shell prompt", |t| {
-            t.lines().rev().find(|l| !l.trim().is_empty()).map(str::trim) == Some("$")
+            t.lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map(str::trim)
+                == Some("$")
         });
     }
 
@@ -147,7 +173,11 @@ fn setup(server: &MockServer, extra_config: &str) -> (Sandbox, Vec<(String, Stri
     let env = vec![
         (
             "PATH".to_string(),
-            format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default()),
+            format!(
+                "{}:{}",
+                bin_dir.display(),
+                std::env::var("PATH").unwrap_or_default()
+            ),
         ),
         ("HOME".into(), sb.home.path().display().to_string()),
         ("CODEX_HOME".into(), sb.home.path().display().to_string()),
@@ -187,7 +217,10 @@ fn a_prompt_streams_its_answer_and_quit_restores_the_terminal() {
     assert!(text.contains("› say hello"), "{text}");
     screen.line("/status");
     let text = screen.wait_for("context left:");
-    assert!(text.contains("model:") && text.contains("mock-model"), "{text}");
+    assert!(
+        text.contains("model:") && text.contains("mock-model"),
+        "{text}"
+    );
     screen.line("/quit");
     assert_restored(&screen);
 }
@@ -211,10 +244,16 @@ fn a_command_is_approved_and_its_output_shown() {
     screen.wait_for("Ask anything");
     screen.line("run it");
     let text = screen.wait_for("Allow the agent to run this command?");
-    assert!(text.contains("touch made.txt && echo approved-output"), "{text}");
+    assert!(
+        text.contains("touch made.txt && echo approved-output"),
+        "{text}"
+    );
     screen.type_text("y");
     let text = screen.wait_for("The command ran.");
-    assert!(text.contains("Ran touch made.txt && echo approved-output"), "{text}");
+    assert!(
+        text.contains("Ran touch made.txt && echo approved-output"),
+        "{text}"
+    );
     assert!(text.contains("└ approved-output"), "{text}");
     assert!(sb.work.path().join("made.txt").exists());
     screen.line("/quit");
@@ -236,13 +275,19 @@ fn a_patch_is_denied_and_nothing_changes() {
         Step::stream(vec![Ev::Text("Understood, no changes.".into())]),
     ])
     .unwrap();
-    let (sb, env) = setup(&server, "approval_policy = \"untrusted\"\nsandbox_mode = \"read-only\"");
+    let (sb, env) = setup(
+        &server,
+        "approval_policy = \"untrusted\"\nsandbox_mode = \"read-only\"",
+    );
     let screen = Screen::start(sb.work.path(), &env);
     screen.line("codex");
     screen.wait_for("Ask anything");
     screen.line("add a file");
     let text = screen.wait_for("Allow the agent to make these changes?");
-    assert!(text.contains("denied.txt") && text.contains("+should not exist"), "{text}");
+    assert!(
+        text.contains("denied.txt") && text.contains("+should not exist"),
+        "{text}"
+    );
     screen.type_text("n");
     screen.wait_for("Understood, no changes.");
     assert!(!sb.work.path().join("denied.txt").exists());
@@ -302,7 +347,10 @@ fn the_first_run_in_a_folder_asks_to_trust_it_and_records_the_answer() {
     screen.wait_for("Ask anything");
     let written = std::fs::read_to_string(&config).unwrap();
     assert!(written.contains("trust_level = \"trusted\""), "{written}");
-    assert!(written.starts_with("model = \"mock-model\""), "the rest is kept: {written}");
+    assert!(
+        written.starts_with("model = \"mock-model\""),
+        "the rest is kept: {written}"
+    );
     screen.line("/quit");
     // Asked once: the next start goes straight to the composer.
     screen.wait_for("To continue this session");
@@ -348,7 +396,10 @@ fn resume_picks_a_recorded_session() {
     assert_restored(&screen);
     let requests = server.requests();
     let last = serde_json::to_string(&requests.last().unwrap().body).unwrap();
-    assert!(last.contains("kumquat"), "the resumed history is sent: {last}");
+    assert!(
+        last.contains("kumquat"),
+        "the resumed history is sent: {last}"
+    );
 }
 
 #[test]
@@ -356,7 +407,8 @@ fn a_bang_command_runs_in_the_sandbox_and_the_model_sees_its_output() {
     if !tmux_available() {
         return;
     }
-    let server = MockServer::start(vec![Step::stream(vec![Ev::Text("I see the file.".into())])]).unwrap();
+    let server =
+        MockServer::start(vec![Step::stream(vec![Ev::Text("I see the file.".into())])]).unwrap();
     let (sb, env) = setup(&server, "");
     std::fs::write(sb.work.path().join("listed-file.txt"), "x").unwrap();
     let screen = Screen::start(sb.work.path(), &env);
@@ -365,7 +417,10 @@ fn a_bang_command_runs_in_the_sandbox_and_the_model_sees_its_output() {
     screen.line("!ls");
     let text = screen.wait_for("Ran ls");
     screen.wait_for("└ listed-file.txt");
-    assert!(!text.contains("I see the file."), "no model request for a ! command");
+    assert!(
+        !text.contains("I see the file."),
+        "no model request for a ! command"
+    );
     screen.line("what did ls print?");
     screen.wait_for("I see the file.");
     screen.line("/quit");
@@ -373,5 +428,66 @@ fn a_bang_command_runs_in_the_sandbox_and_the_model_sees_its_output() {
     let requests = server.requests();
     assert_eq!(requests.len(), 1, "only the message made a request");
     let body = serde_json::to_string(&requests[0].body).unwrap();
-    assert!(body.contains("listed-file.txt") && body.contains("user_shell_command"), "{body}");
+    assert!(
+        body.contains("listed-file.txt") && body.contains("user_shell_command"),
+        "{body}"
+    );
+}
+
+#[test]
+fn model_switches_mid_conversation_and_the_history_goes_on() {
+    if !tmux_available() {
+        return;
+    }
+    let server = MockServer::start(vec![
+        Step::stream(vec![Ev::Text("first answer".into())]),
+        Step::stream(vec![Ev::Text("second answer".into())]),
+    ])
+    .unwrap();
+    let (sb, env) = setup(&server, "");
+    let screen = Screen::start(sb.work.path(), &env);
+    screen.line("codex");
+    screen.wait_for("Ask anything");
+    screen.line("remember the word quince");
+    screen.wait_for("first answer");
+    screen.line("/model other-model");
+    screen.wait_for("Model: other-model");
+    screen.line("and now?");
+    screen.wait_for("second answer");
+    screen.line("/quit");
+    assert_restored(&screen);
+    let requests = server.requests();
+    assert_eq!(requests[0].body["model"], "mock-model");
+    assert_eq!(requests[1].body["model"], "other-model");
+    let second = serde_json::to_string(&requests[1].body["input"]).unwrap();
+    assert!(second.contains("quince"), "{second}");
+}
+
+#[test]
+fn at_completes_a_file_and_slash_lists_commands() {
+    if !tmux_available() {
+        return;
+    }
+    let server = MockServer::start(vec![Step::stream(vec![Ev::Text("Read it.".into())])]).unwrap();
+    let (sb, env) = setup(&server, "");
+    std::fs::create_dir_all(sb.work.path().join("src/deep")).unwrap();
+    std::fs::write(sb.work.path().join("src/deep/needle_file.rs"), "").unwrap();
+    std::fs::write(sb.work.path().join("README.md"), "").unwrap();
+    let screen = Screen::start(sb.work.path(), &env);
+    screen.line("codex");
+    screen.wait_for("Ask anything");
+    screen.type_text("/sta");
+    screen.wait_for("model, sandbox, approvals");
+    screen.key("Escape");
+    screen.key("C-u");
+    screen.type_text("look at @needfi");
+    screen.wait_for("src/deep/needle_file.rs");
+    screen.key("Tab");
+    screen.wait_for("look at @src/deep/needle_file.rs");
+    screen.key("Enter");
+    screen.wait_for("Read it.");
+    screen.line("/quit");
+    assert_restored(&screen);
+    let body = serde_json::to_string(&server.requests()[0].body).unwrap();
+    assert!(body.contains("look at @src/deep/needle_file.rs"), "{body}");
 }

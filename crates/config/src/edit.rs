@@ -43,7 +43,11 @@ pub fn project_trust(config_path: &Path, project: &Path) -> Result<Option<TrustL
 
 /// Sets `[projects."<project>"] trust_level` in `config_path`, creating the file (mode 0600)
 /// and its directory when needed.
-pub fn set_project_trust(config_path: &Path, project: &Path, level: TrustLevel) -> Result<(), String> {
+pub fn set_project_trust(
+    config_path: &Path,
+    project: &Path,
+    level: TrustLevel,
+) -> Result<(), String> {
     let what = config_path.display();
     let (text, existed) = match read_text_file(config_path, MAX_CONFIG_FILE_BYTES) {
         Ok(text) => (text, true),
@@ -90,7 +94,11 @@ fn write_atomically(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.{}.tmp", std::process::id(), fastrand::u32(..)));
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        fastrand::u32(..)
+    ));
     let result = (|| {
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
@@ -123,19 +131,39 @@ mod tests {
     fn trust_is_recorded_without_disturbing_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "# my settings\nmodel = \"o3\" # the good one\n\n[profiles.fast]\nmodel = \"mini\"\n").unwrap();
+        std::fs::write(
+            &path,
+            "# my settings\nmodel = \"o3\" # the good one\n\n[profiles.fast]\nmodel = \"mini\"\n",
+        )
+        .unwrap();
         let project = Path::new("/home/me/project with space");
         assert_eq!(project_trust(&path, project).unwrap(), None);
         set_project_trust(&path, project, TrustLevel::Trusted).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert!(text.starts_with("# my settings\nmodel = \"o3\" # the good one\n"), "{text}");
-        assert!(text.contains("[projects.\"/home/me/project with space\"]\ntrust_level = \"trusted\""), "{text}");
-        assert_eq!(project_trust(&path, project).unwrap(), Some(TrustLevel::Trusted));
+        assert!(
+            text.starts_with("# my settings\nmodel = \"o3\" # the good one\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[projects.\"/home/me/project with space\"]\ntrust_level = \"trusted\""),
+            "{text}"
+        );
+        assert_eq!(
+            project_trust(&path, project).unwrap(),
+            Some(TrustLevel::Trusted)
+        );
         set_project_trust(&path, project, TrustLevel::Untrusted).unwrap();
-        assert_eq!(project_trust(&path, project).unwrap(), Some(TrustLevel::Untrusted));
+        assert_eq!(
+            project_trust(&path, project).unwrap(),
+            Some(TrustLevel::Untrusted)
+        );
         let parsed: toml::Value = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(parsed["profiles"]["fast"]["model"].as_str(), Some("mini"));
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[test]
@@ -150,7 +178,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 

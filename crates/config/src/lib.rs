@@ -11,8 +11,8 @@
     reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
 )]
 
-mod edit;
 mod config;
+mod edit;
 mod error;
 mod file;
 mod layers;

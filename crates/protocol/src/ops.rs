@@ -39,9 +39,7 @@ pub enum Op {
     /// the session's sandbox and approval policy like the agent's commands; its output joins
     /// the conversation so the model sees it. Reported like a turn: `TaskStarted`, the command's
     /// events, `TaskComplete`.
-    UserShellCommand {
-        command: String,
-    },
+    UserShellCommand { command: String },
     /// End the session; `ShutdownComplete` is the last event.
     Shutdown,
 }

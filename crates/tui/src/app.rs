@@ -19,6 +19,7 @@ use crate::approval::{ApprovalRequest, ApprovalView};
 use crate::cells::{Cell, ExecCell, PatchOutcome, human_duration};
 use crate::composer::{Composer, ComposerAction};
 use crate::input::Input;
+use crate::popup::{self, Popup};
 use crate::slash::{self, SlashCommand};
 use crate::status::StatusLine;
 use crate::terminal::Tui;
@@ -35,6 +36,7 @@ const LIVE_ROWS: usize = 12;
 pub struct SessionStart {
     pub config: Config,
     pub resume: Option<PathBuf>,
+    pub reload: crate::Reload,
 }
 
 /// How the loop ended.
@@ -45,6 +47,9 @@ pub enum Exit {
 
 pub struct App {
     config: Config,
+    reload: crate::Reload,
+    /// `-c` overrides the slash commands added (`/model`, `/approvals`), kept across `/new`.
+    overrides: Vec<String>,
     theme: Theme,
     codex: Codex,
     session: Option<SessionConfiguredEvent>,
@@ -69,13 +74,24 @@ pub struct App {
     /// Prompts queued while a turn runs; sent when it ends.
     queued: VecDeque<String>,
     notice: Option<(String, Instant)>,
+    popup: Option<Popup>,
+    /// The word whose popup was closed with Esc: it stays closed until the word changes.
+    popup_dismissed: Option<String>,
+    file_index: Option<std::sync::Arc<codex_search::FileIndex>>,
+    /// The file index being built, on a blocking thread, since the first `@`.
+    indexing:
+        Option<tokio::sync::oneshot::Receiver<Option<std::sync::Arc<codex_search::FileIndex>>>>,
     quit: bool,
     shutting_down: bool,
 }
 
 impl App {
     pub fn new(start: SessionStart, theme: Theme) -> Result<Self, String> {
-        let SessionStart { config, resume } = start;
+        let SessionStart {
+            config,
+            resume,
+            reload,
+        } = start;
         let codex = Codex::start(
             config.clone(),
             codex_core::SessionOptions {
@@ -90,6 +106,8 @@ impl App {
         Ok(App {
             status: StatusLine::new(&config),
             config,
+            reload,
+            overrides: Vec::new(),
             theme,
             codex,
             session: None,
@@ -107,6 +125,10 @@ impl App {
             sent: Vec::new(),
             queued: VecDeque::new(),
             notice: None,
+            popup: None,
+            popup_dismissed: None,
+            file_index: None,
+            indexing: None,
             quit: false,
             shutting_down: false,
         })
@@ -151,6 +173,16 @@ impl App {
                     }
                 },
                 _ = tick.tick(), if self.animating() => {}
+                index = async {
+                    match self.indexing.as_mut() {
+                        Some(rx) => rx.await.ok().flatten(),
+                        None => std::future::pending().await,
+                    }
+                }, if self.indexing.is_some() => {
+                    self.indexing = None;
+                    self.file_index = index;
+                    self.refresh_popup();
+                }
             }
         }
     }
@@ -171,11 +203,12 @@ impl App {
 
     async fn on_terminal(&mut self, event: TermEvent, tui: &mut Tui, input: &Input) {
         match event {
-            TermEvent::Key(key) if key.kind != KeyEventKind::Release => self.on_key(key, tui, input).await,
-            TermEvent::Paste(text) => {
-                if self.approval.is_none() {
-                    self.composer.handle_paste(text);
-                }
+            TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
+                self.on_key(key, tui, input).await
+            }
+            TermEvent::Paste(text) if self.approval.is_none() => {
+                self.composer.handle_paste(text);
+                self.refresh_popup();
             }
             // The next draw fits the viewport to the new size.
             TermEvent::Resize(..) => {}
@@ -204,18 +237,84 @@ impl App {
             }
             return;
         }
-        match self.composer.handle_key(key) {
+        if self.popup_key(key) {
+            return;
+        }
+        let action = self.composer.handle_key(key);
+        self.refresh_popup();
+        match action {
             ComposerAction::Submit(text) => self.on_submit(text).await,
             ComposerAction::Interrupt => self.on_escape().await,
-            ComposerAction::Escape => {
-                if self.turn_started.is_some() {
-                    self.submit(Op::Interrupt).await;
-                }
+            ComposerAction::Escape if self.turn_started.is_some() => {
+                self.submit(Op::Interrupt).await;
             }
             ComposerAction::CtrlC => self.on_ctrl_c().await,
             ComposerAction::Quit => self.begin_quit().await,
             _ => {}
         }
+    }
+
+    /// Keys the completion popup takes: arrows move, Tab or Enter take the choice, Esc closes.
+    fn popup_key(&mut self, key: KeyEvent) -> bool {
+        let Some(popup) = self.popup.as_mut() else {
+            return false;
+        };
+        match key.code {
+            KeyCode::Up => popup.up(),
+            KeyCode::Down => popup.down(),
+            KeyCode::Tab | KeyCode::Enter if popup.chosen().is_some() => {
+                let insert = popup
+                    .chosen()
+                    .map(|item| item.insert.clone())
+                    .unwrap_or_default();
+                // Enter on a complete command name runs it, as if the popup were not there.
+                let exact_command = key.code == KeyCode::Enter
+                    && self
+                        .composer
+                        .current_token()
+                        .is_some_and(|t| format!("/{} ", t.query) == insert);
+                if exact_command {
+                    self.popup = None;
+                    return false;
+                }
+                self.composer.replace_current_token(&insert);
+                self.popup = None;
+                self.popup_dismissed = None;
+            }
+            KeyCode::Esc => {
+                self.popup_dismissed = self.composer.current_token().map(|t| t.query);
+                self.popup = None;
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn refresh_popup(&mut self) {
+        let Some(token) = self.composer.current_token() else {
+            self.popup = None;
+            self.popup_dismissed = None;
+            return;
+        };
+        if self.popup_dismissed.as_deref() == Some(token.query.as_str()) {
+            return;
+        }
+        self.popup_dismissed = None;
+        if token.kind == crate::composer::TokenKind::Mention
+            && self.file_index.is_none()
+            && self.indexing.is_none()
+        {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let root = self.config.cwd.clone();
+            tokio::task::spawn_blocking(move || {
+                let _ = tx.send(popup::build_index(&root));
+            });
+            self.indexing = Some(rx);
+        }
+        let selected = self.popup.as_ref().map_or(0, |p| p.selected);
+        let mut next = popup::for_token(&token, &self.config.codex_home, self.file_index.as_ref());
+        next.selected = selected.min(next.items.len().saturating_sub(1));
+        self.popup = Some(next);
     }
 
     async fn on_escape(&mut self) {
@@ -335,7 +434,9 @@ impl App {
         match command {
             SlashCommand::Quit => self.begin_quit().await,
             SlashCommand::Status => {
-                let lines = self.status.report(&self.config, self.session.as_ref(), &self.theme);
+                let lines = self
+                    .status
+                    .report(&self.config, self.session.as_ref(), &self.theme);
                 self.finished.push(Cell::Info { lines });
             }
             SlashCommand::Compact if busy => self.refuse_while_busy("/compact"),
@@ -367,18 +468,18 @@ impl App {
                     self.send_message(text, Vec::new()).await;
                 }
             }
-            SlashCommand::Model => {
+            SlashCommand::Model(None) => {
                 let lines = vec![Line::from(vec![
                     Span::styled("• ", self.theme.accent()),
                     Span::raw(format!("model: {}", self.status.model)),
                     Span::styled(
-                        "  (start with -m MODEL, or set `model` in config.toml, to use another)",
+                        "  (/model NAME switches; the conversation goes on)",
                         self.theme.dim(),
                     ),
                 ])];
                 self.finished.push(Cell::Info { lines });
             }
-            SlashCommand::Approvals => {
+            SlashCommand::Approvals(None) => {
                 let lines = vec![Line::from(vec![
                     Span::styled("• ", self.theme.accent()),
                     Span::raw(format!(
@@ -386,13 +487,57 @@ impl App {
                         self.status.approval, self.status.sandbox
                     )),
                     Span::styled(
-                        "  (start with -a POLICY and -s MODE to change them)",
+                        "  (/approvals untrusted|on-failure|on-request|never switches)",
                         self.theme.dim(),
                     ),
                 ])];
                 self.finished.push(Cell::Info { lines });
             }
+            SlashCommand::Model(Some(_)) | SlashCommand::Approvals(Some(_)) if busy => {
+                self.refuse_while_busy("switching the model or the approvals")
+            }
+            SlashCommand::Model(Some(model)) => {
+                let value = serde_json::Value::String(model.clone()).to_string();
+                self.switch(format!("model={value}"), format!("Model: {model}"))
+                    .await;
+            }
+            SlashCommand::Approvals(Some(policy)) => {
+                self.switch(
+                    format!("approval_policy=\"{policy}\""),
+                    format!("Approval policy: {policy}"),
+                )
+                .await;
+            }
         }
+    }
+
+    /// Continues the conversation in a session loaded with one more `-c` override: the same
+    /// history (resumed from its record), the new setting.
+    async fn switch(&mut self, override_text: String, done: String) {
+        let mut overrides = self.overrides.clone();
+        overrides.push(override_text);
+        let config = match (self.reload)(&overrides) {
+            Ok(config) => config,
+            Err(message) => {
+                self.finished.push(Cell::Error { message });
+                return;
+            }
+        };
+        // A session with nothing said yet has nothing recorded to continue.
+        let resume = self
+            .codex
+            .rollout_path()
+            .filter(|path| path.exists())
+            .map(PathBuf::from);
+        self.overrides = overrides;
+        self.config = config;
+        self.restart(resume).await;
+        self.status = StatusLine::new(&self.config);
+        let lines = vec![Line::from(vec![
+            Span::styled("• ", self.theme.accent()),
+            Span::raw(done),
+        ])];
+        self.finished.push(Cell::Info { lines });
     }
 
     fn refuse_while_busy(&mut self, what: &str) {
@@ -447,8 +592,10 @@ impl App {
                 }
             }
         };
-        if let (ApprovalRequest::Exec { command, .. }, ReviewDecision::Denied | ReviewDecision::Abort) =
-            (&view.request, decision)
+        if let (
+            ApprovalRequest::Exec { command, .. },
+            ReviewDecision::Denied | ReviewDecision::Abort,
+        ) = (&view.request, decision)
         {
             self.finished.push(Cell::Warning {
                 message: format!(
@@ -462,7 +609,11 @@ impl App {
     }
 
     fn ask(&mut self, request: ApprovalRequest) {
-        crate::notify::notify(&self.config, crate::notify::APPROVAL_REQUESTED, "Codex wants your approval");
+        crate::notify::notify(
+            &self.config,
+            crate::notify::APPROVAL_REQUESTED,
+            "Codex wants your approval",
+        );
         if self.approval.is_none() {
             self.approval = Some(ApprovalView::new(request));
         } else {
@@ -507,8 +658,10 @@ impl App {
             }
             EventMsg::ExecCommandBegin(begin) => {
                 self.flush_reasoning();
-                self.running
-                    .insert(begin.call_id.clone(), ExecCell::new(begin.call_id, &begin.command));
+                self.running.insert(
+                    begin.call_id.clone(),
+                    ExecCell::new(begin.call_id, &begin.command),
+                );
             }
             EventMsg::ExecCommandOutputDelta(delta) => {
                 if let Some(exec) = self.running.get_mut(&delta.call_id) {
@@ -601,7 +754,11 @@ impl App {
                 if let Some(cost) = cost_usd {
                     self.status.add_cost(cost);
                 }
-                crate::notify::notify(&self.config, crate::notify::TURN_COMPLETE, "Codex finished the turn");
+                crate::notify::notify(
+                    &self.config,
+                    crate::notify::TURN_COMPLETE,
+                    "Codex finished the turn",
+                );
                 if let Some(next) = self.queued.pop_front() {
                     self.send_message(next, Vec::new()).await;
                 }
@@ -715,6 +872,10 @@ impl App {
         let live = self.live_lines(width);
         let working = self.working_line();
         let approval = self.approval.as_ref().map(|v| v.lines(&self.theme));
+        let popup_lines = match (&self.popup, &approval) {
+            (Some(popup), None) => popup.lines(&self.theme),
+            _ => Vec::new(),
+        };
         let live_height = paragraph_height(&live, width);
         let approval_height = approval.as_ref().map_or(0, |l| paragraph_height(l, width));
         let composer_height = if approval.is_some() {
@@ -724,10 +885,12 @@ impl App {
         };
         let footer = self.footer_line();
         let blank_above = u16::from(live_height > 0 || working.is_some());
+        let popup_height = u16::try_from(popup_lines.len()).unwrap_or(u16::MAX);
         let wanted = live_height
             + u16::from(working.is_some())
             + approval_height
             + composer_height
+            + popup_height
             + 1
             + blank_above;
         // Never more than the screen; what does not fit is the live part's top.
@@ -740,7 +903,7 @@ impl App {
                 working,
                 approval,
                 composer_height,
-                footer,
+                (popup_lines, footer),
             )
         })
     }
@@ -759,13 +922,26 @@ impl App {
         working: Option<Line<'static>>,
         approval: Option<Vec<Line<'static>>>,
         composer_height: u16,
-        footer: Line<'static>,
+        (popup_lines, footer): (Vec<Line<'static>>, Line<'static>),
     ) {
         let area = frame.area();
         let mut bottom = area.bottom();
-        // Footer on the last row.
+        // Footer on the last row, completions above it (under the composer).
         bottom = bottom.saturating_sub(1);
-        frame.render_widget(Paragraph::new(footer), Rect::new(area.x, bottom, area.width, 1));
+        frame.render_widget(
+            Paragraph::new(footer),
+            Rect::new(area.x, bottom, area.width, 1),
+        );
+        if !popup_lines.is_empty() {
+            let h = u16::try_from(popup_lines.len())
+                .unwrap_or(u16::MAX)
+                .min(bottom.saturating_sub(area.y));
+            bottom = bottom.saturating_sub(h);
+            frame.render_widget(
+                Paragraph::new(popup_lines),
+                Rect::new(area.x, bottom, area.width, h),
+            );
+        }
         if let Some(lines) = approval {
             let h = paragraph_height(&lines, area.width).min(bottom.saturating_sub(area.y));
             bottom = bottom.saturating_sub(h);
@@ -785,7 +961,10 @@ impl App {
             && bottom > area.y
         {
             bottom -= 1;
-            frame.render_widget(Paragraph::new(line), Rect::new(area.x, bottom, area.width, 1));
+            frame.render_widget(
+                Paragraph::new(line),
+                Rect::new(area.x, bottom, area.width, 1),
+            );
         }
         if !live.is_empty() && bottom > area.y {
             // Leave a blank row between the live output and the working line.

@@ -196,7 +196,11 @@ impl ApprovalView {
         for (i, choice) in self.choices().iter().enumerate() {
             let selected = i == self.selected;
             let marker = if selected { "› " } else { "  " };
-            let style = if selected { theme.selected() } else { theme.plain() };
+            let style = if selected {
+                theme.selected()
+            } else {
+                theme.plain()
+            };
             out.push(Line::from(vec![
                 Span::styled(marker, style),
                 Span::styled(format!("{} ", choice.key), theme.dim()),

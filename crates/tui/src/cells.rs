@@ -102,7 +102,10 @@ pub fn display_command(command: &[String]) -> String {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let is_shell = matches!(name.as_str(), "bash" | "sh" | "zsh" | "dash" | "ksh" | "fish");
+        let is_shell = matches!(
+            name.as_str(),
+            "bash" | "sh" | "zsh" | "dash" | "ksh" | "fish"
+        );
         if is_shell && (flag == "-lc" || flag == "-c") {
             return script.clone();
         }
@@ -392,9 +395,10 @@ pub fn patch_lines(
         PatchOutcome::Declined => ("Declined edit of", theme.warning()),
     };
     let mut out = Vec::new();
-    let (total_add, total_del) = changes.values().map(change_counts).fold((0, 0), |a, b| {
-        (a.0 + b.0, a.1 + b.1)
-    });
+    let (total_add, total_del) = changes
+        .values()
+        .map(change_counts)
+        .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
     let title = if changes.len() == 1 {
         changes
             .keys()
@@ -501,9 +505,12 @@ fn plan_lines(explanation: Option<&str>, steps: &[PlanItem], theme: &Theme) -> V
     for (i, item) in steps.iter().enumerate() {
         let gutter = if i == 0 { "  └ " } else { "    " };
         let (mark, style) = match item.status {
-            StepStatus::Completed => ("✔ ", theme.success().add_modifier(
-                ratatui::style::Modifier::CROSSED_OUT,
-            )),
+            StepStatus::Completed => (
+                "✔ ",
+                theme
+                    .success()
+                    .add_modifier(ratatui::style::Modifier::CROSSED_OUT),
+            ),
             StepStatus::InProgress => ("□ ", theme.command()),
             StepStatus::Pending => ("□ ", theme.dim()),
         };
@@ -525,7 +532,10 @@ mod tests {
     #[test]
     fn shell_scripts_show_as_the_script() {
         let argv = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        assert_eq!(display_command(&argv(&["/bin/bash", "-lc", "ls -la"])), "ls -la");
+        assert_eq!(
+            display_command(&argv(&["/bin/bash", "-lc", "ls -la"])),
+            "ls -la"
+        );
         assert_eq!(display_command(&argv(&["zsh", "-c", "echo hi"])), "echo hi");
         assert_eq!(
             display_command(&argv(&["rg", "-n", "two words"])),

@@ -35,17 +35,24 @@ pub async fn git_diff(cwd: &Path) -> Result<String, String> {
     if inside.trim() != "true" {
         return Err("not inside a git repository".into());
     }
-    let (_, mut diff) = git(cwd, &["diff", "--no-color", "HEAD", "--"]).await.or_else(|_| {
-        // A repository without commits has no HEAD.
-        Ok::<_, String>((0, String::new()))
-    })?;
+    let (_, mut diff) = git(cwd, &["diff", "--no-color", "HEAD", "--"])
+        .await
+        .or_else(|_| {
+            // A repository without commits has no HEAD.
+            Ok::<_, String>((0, String::new()))
+        })?;
     if diff.is_empty() {
         diff = git(cwd, &["diff", "--no-color", "--"]).await?.1;
     }
     let (_, untracked) = git(cwd, &["ls-files", "--others", "--exclude-standard", "-z"]).await?;
     for file in untracked.split('\0').filter(|f| !f.is_empty()) {
         // `git diff --no-index` exits 1 when the files differ, which they do.
-        if let Ok((_, text)) = git(cwd, &["diff", "--no-color", "--no-index", "--", "/dev/null", file]).await {
+        if let Ok((_, text)) = git(
+            cwd,
+            &["diff", "--no-color", "--no-index", "--", "/dev/null", file],
+        )
+        .await
+        {
             diff.push_str(&text);
         }
     }

@@ -13,6 +13,7 @@ mod input;
 pub mod markdown;
 mod notify;
 mod picker;
+mod popup;
 pub mod slash;
 mod status;
 mod terminal;
@@ -27,6 +28,8 @@ use codex_config::Config;
 use crate::app::{App, Exit, SessionStart};
 use crate::terminal::Tui;
 use crate::theme::Theme;
+
+pub type Reload = Box<dyn Fn(&[String]) -> Result<Config, String>>;
 
 /// Which session the UI continues.
 pub enum Resume {
@@ -48,9 +51,9 @@ pub struct TuiOptions {
     pub resume: Resume,
     /// Draw on the alternate screen instead of inline.
     pub alt_screen: bool,
-    /// Loads the configuration again (after the folder's trust was recorded, which changes
-    /// the defaults).
-    pub reload: Box<dyn Fn() -> Result<Config, String>>,
+    /// Loads the configuration again, with these `-c` overrides added to the command line's
+    /// (after the folder's trust was recorded, which changes the defaults; `/model`).
+    pub reload: Reload,
 }
 
 /// Runs the UI until the user quits; the process exit status.
@@ -119,17 +122,19 @@ async fn session(options: TuiOptions, theme: Theme) -> (Result<(), String>, Opti
     let resume = match resume {
         Resume::No => None,
         Resume::Path(path) => Some(path),
-        Resume::Pick { all } => match picker::pick(&mut tui, &mut input, &config, all, &theme).await {
-            Ok(Some(path)) => Some(path),
-            Ok(None) => {
-                let _ = tui.leave();
-                return (Ok(()), None);
+        Resume::Pick { all } => {
+            match picker::pick(&mut tui, &mut input, &config, all, &theme).await {
+                Ok(Some(path)) => Some(path),
+                Ok(None) => {
+                    let _ = tui.leave();
+                    return (Ok(()), None);
+                }
+                Err(e) => {
+                    let _ = tui.leave();
+                    return (Err(e), None);
+                }
             }
-            Err(e) => {
-                let _ = tui.leave();
-                return (Err(e), None);
-            }
-        },
+        }
     };
     if resume.is_none() {
         match trust::needs_asking(&config) {
@@ -149,7 +154,7 @@ async fn session(options: TuiOptions, theme: Theme) -> (Result<(), String>, Opti
                     let _ = tui.leave();
                     return (Err(message), None);
                 }
-                match reload() {
+                match reload(&[]) {
                     Ok(reloaded) => config = reloaded,
                     Err(message) => {
                         let _ = tui.leave();
@@ -166,6 +171,7 @@ async fn session(options: TuiOptions, theme: Theme) -> (Result<(), String>, Opti
         SessionStart {
             config,
             resume,
+            reload,
         },
         theme,
     ) {

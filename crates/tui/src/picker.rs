@@ -36,27 +36,46 @@ pub fn lines(
         Span::styled("> ", theme.accent()),
         Span::styled("Resume a session", theme.bold()),
         Span::styled(
-            if all { " (every folder)" } else { " (this folder; --all for every folder)" },
+            if all {
+                " (every folder)"
+            } else {
+                " (this folder; --all for every folder)"
+            },
             theme.dim(),
         ),
     ])];
     let first = selected.saturating_sub(ROWS - 1);
     for (i, s) in sessions.iter().enumerate().skip(first).take(ROWS) {
-        let style = if i == selected { theme.selected() } else { theme.plain() };
+        let style = if i == selected {
+            theme.selected()
+        } else {
+            theme.plain()
+        };
         let marker = if i == selected { "› " } else { "  " };
         let mut text = format!("{}  ", when(s));
         if all {
             text.push_str(&format!("{}  ", tilde(&s.cwd)));
         }
-        text.push_str(if s.first_prompt.is_empty() { "(no message)" } else { &s.first_prompt });
+        text.push_str(if s.first_prompt.is_empty() {
+            "(no message)"
+        } else {
+            &s.first_prompt
+        });
         let max = usize::from(width.saturating_sub(3));
         if text.chars().count() > max {
             text = text.chars().take(max.saturating_sub(1)).collect::<String>() + "…";
         }
-        out.push(Line::from(vec![Span::styled(marker, style), Span::styled(text, style)]));
+        out.push(Line::from(vec![
+            Span::styled(marker, style),
+            Span::styled(text, style),
+        ]));
     }
     out.push(Line::from(Span::styled(
-        format!("  {} of {} · ↑↓ Enter · Esc cancels", selected + 1, sessions.len()),
+        format!(
+            "  {} of {} · ↑↓ Enter · Esc cancels",
+            selected + 1,
+            sessions.len()
+        ),
         theme.dim(),
     )));
     out
@@ -76,7 +95,8 @@ pub async fn pick(
         return Err(if all {
             "there is no recorded session to resume".into()
         } else {
-            "there is no recorded session in this folder; `codex resume --all` lists every folder's".into()
+            "there is no recorded session in this folder; `codex resume --all` lists every folder's"
+                .into()
         });
     }
     let mut selected = 0usize;
@@ -104,7 +124,9 @@ pub async fn pick(
             KeyCode::PageDown => selected = (selected + ROWS).min(sessions.len() - 1),
             KeyCode::Enter => return Ok(sessions.get(selected).map(|s| s.path.clone())),
             KeyCode::Esc => return Ok(None),
-            KeyCode::Char('c') | KeyCode::Char('d') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            KeyCode::Char('c') | KeyCode::Char('d')
+                if key.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
                 return Ok(None);
             }
             _ => {}

@@ -5,8 +5,10 @@ use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum SlashCommand {
-    Model,
-    Approvals,
+    /// Show the model, or switch to the one named.
+    Model(Option<String>),
+    /// Show the approval policy, or switch to the one named.
+    Approvals(Option<String>),
     New,
     Init,
     Compact,
@@ -14,18 +16,30 @@ pub enum SlashCommand {
     Status,
     Quit,
     /// A custom prompt, expanded.
-    Prompt { name: String, text: String },
+    Prompt {
+        name: String,
+        text: String,
+    },
 }
 
 /// The built-in commands, as the popup lists them.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("model", "show the model in use"),
-    ("approvals", "show the approval policy and sandbox"),
+    ("model", "show the model, or /model NAME to switch"),
+    (
+        "approvals",
+        "show the approval policy, or /approvals untrusted|on-failure|on-request|never",
+    ),
     ("new", "start a new session"),
-    ("init", "write an AGENTS.md with instructions for this project"),
+    (
+        "init",
+        "write an AGENTS.md with instructions for this project",
+    ),
     ("compact", "summarise the conversation to free context"),
     ("diff", "show git diff, untracked files included"),
-    ("status", "model, sandbox, approvals, tokens, context and cost"),
+    (
+        "status",
+        "model, sandbox, approvals, tokens, context and cost",
+    ),
     ("quit", "exit"),
     ("exit", "exit"),
 ];
@@ -52,8 +66,18 @@ pub fn parse(input: &str, codex_home: &Path) -> Result<SlashCommand, String> {
         });
     }
     Ok(match name {
-        "model" => SlashCommand::Model,
-        "approvals" => SlashCommand::Approvals,
+        "model" => SlashCommand::Model((!args.is_empty()).then(|| args.to_string())),
+        "approvals" => match args {
+            "" => SlashCommand::Approvals(None),
+            "untrusted" | "on-failure" | "on-request" | "never" => {
+                SlashCommand::Approvals(Some(args.to_string()))
+            }
+            other => {
+                return Err(format!(
+                    "/approvals {other}: the policies are untrusted, on-failure, on-request and never"
+                ));
+            }
+        },
         "new" => SlashCommand::New,
         "init" => SlashCommand::Init,
         "compact" => SlashCommand::Compact,
@@ -162,7 +186,12 @@ pub fn expand_arguments(template: &str, args: &str) -> String {
         } else if let Some(tail) = after.strip_prefix('$') {
             out.push('$');
             rest = tail;
-        } else if let Some(d) = after.chars().next().and_then(|c| c.to_digit(10)).filter(|d| *d >= 1) {
+        } else if let Some(d) = after
+            .chars()
+            .next()
+            .and_then(|c| c.to_digit(10))
+            .filter(|d| *d >= 1)
+        {
             if let Some(word) = words.get(d as usize - 1) {
                 out.push_str(word);
             }
@@ -188,14 +217,30 @@ mod tests {
         assert_eq!(parse("/status", home).unwrap(), SlashCommand::Status);
         assert_eq!(parse("/exit", home).unwrap(), SlashCommand::Quit);
         assert_eq!(parse("  /diff  ", home).unwrap(), SlashCommand::Diff);
+        assert_eq!(parse("/model", home).unwrap(), SlashCommand::Model(None));
+        assert_eq!(
+            parse("/model o3-mini", home).unwrap(),
+            SlashCommand::Model(Some("o3-mini".into()))
+        );
+        assert_eq!(
+            parse("/approvals never", home).unwrap(),
+            SlashCommand::Approvals(Some("never".into()))
+        );
+        assert!(parse("/approvals sometimes", home).is_err());
         let err = parse("/bogus", home).unwrap_err();
-        assert!(err.contains("unknown command /bogus") && err.contains("/status"), "{err}");
+        assert!(
+            err.contains("unknown command /bogus") && err.contains("/status"),
+            "{err}"
+        );
     }
 
     #[test]
     fn arguments_fill_the_placeholders() {
         assert_eq!(
-            expand_arguments("Fix $1 in $2 ($ARGUMENTS) costs $$5, $9.", "bug \"src/a b.rs\""),
+            expand_arguments(
+                "Fix $1 in $2 ($ARGUMENTS) costs $$5, $9.",
+                "bug \"src/a b.rs\""
+            ),
             "Fix bug in src/a b.rs (bug \"src/a b.rs\") costs $5, ."
         );
         assert_eq!(expand_arguments("no placeholders", "x"), "no placeholders");

@@ -96,7 +96,10 @@ impl StatusLine {
         if let Some(cost) = self.cost_text() {
             parts.push(cost);
         }
-        Line::from(Span::styled(format!("  {}", parts.join(" · ")), theme.dim()))
+        Line::from(Span::styled(
+            format!("  {}", parts.join(" · ")),
+            theme.dim(),
+        ))
     }
 
     /// `/status`.
@@ -132,7 +135,10 @@ impl StatusLine {
         out.push(row("directory:", tilde(&config.cwd)));
         out.push(row("sandbox:", format!("{}{confinement}", self.sandbox)));
         out.push(row("approvals:", self.approval.clone()));
-        if let Some(id) = session.map(|s| s.session_id.clone()).or(self.session_id.clone()) {
+        if let Some(id) = session
+            .map(|s| s.session_id.clone())
+            .or(self.session_id.clone())
+        {
             out.push(row("session:", id));
         }
         let t = &self.total;

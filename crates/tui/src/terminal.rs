@@ -100,11 +100,19 @@ impl ratatui::backend::Backend for TrackingBackend {
         ratatui::backend::Backend::flush(&mut self.inner)
     }
 
-    fn scroll_region_up(&mut self, region: std::ops::Range<u16>, line_count: u16) -> std::io::Result<()> {
+    fn scroll_region_up(
+        &mut self,
+        region: std::ops::Range<u16>,
+        line_count: u16,
+    ) -> std::io::Result<()> {
         self.inner.scroll_region_up(region, line_count)
     }
 
-    fn scroll_region_down(&mut self, region: std::ops::Range<u16>, line_count: u16) -> std::io::Result<()> {
+    fn scroll_region_down(
+        &mut self,
+        region: std::ops::Range<u16>,
+        line_count: u16,
+    ) -> std::io::Result<()> {
         self.inner.scroll_region_down(region, line_count)
     }
 }

@@ -74,7 +74,12 @@ pub fn lines(config: &Config, selected: usize, theme: &Theme) -> Vec<Line<'stati
 }
 
 /// Asks in the viewport; the answer is recorded by the caller.
-pub async fn ask(tui: &mut Tui, events: &mut Input, config: &Config, theme: &Theme) -> std::io::Result<Answer> {
+pub async fn ask(
+    tui: &mut Tui,
+    events: &mut Input,
+    config: &Config,
+    theme: &Theme,
+) -> std::io::Result<Answer> {
     let mut selected = 0usize;
     loop {
         let text = lines(config, selected, theme);
@@ -93,13 +98,17 @@ pub async fn ask(tui: &mut Tui, events: &mut Input, config: &Config, theme: &The
             continue;
         }
         match key.code {
-            KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => selected = 1 - selected,
+            KeyCode::Up | KeyCode::Down | KeyCode::Tab | KeyCode::BackTab => {
+                selected = 1 - selected
+            }
             KeyCode::Char('1') | KeyCode::Char('y') => return Ok(Answer::Trust),
             KeyCode::Char('2') | KeyCode::Char('n') => return Ok(Answer::DoNotTrust),
             KeyCode::Enter if selected == 0 => return Ok(Answer::Trust),
             KeyCode::Enter => return Ok(Answer::DoNotTrust),
             KeyCode::Esc => return Ok(Answer::Quit),
-            KeyCode::Char('c') | KeyCode::Char('d') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+            KeyCode::Char('c') | KeyCode::Char('d')
+                if key.modifiers.contains(KeyModifiers::CONTROL) =>
+            {
                 return Ok(Answer::Quit);
             }
             _ => {}

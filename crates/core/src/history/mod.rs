@@ -81,7 +81,10 @@ pub fn recent_history(codex_home: &Path, max: usize) -> Vec<String> {
         return Vec::new();
     }
     let mut tail = Vec::new();
-    if Read::take(&file, len - start).read_to_end(&mut tail).is_err() {
+    if Read::take(&file, len - start)
+        .read_to_end(&mut tail)
+        .is_err()
+    {
         return Vec::new();
     }
     let mut lines = tail.split(|&b| b == b'\n');

@@ -167,7 +167,11 @@ impl ToolHandler for ShellCommandTool {
 
 /// A command the user typed (`!cmd`): a script in the user's login shell, decided, sandboxed
 /// and reported exactly like the agent's `shell_command`.
-pub(crate) async fn run_user_command(turn: &TurnContext, call_id: &str, script: String) -> ToolOutput {
+pub(crate) async fn run_user_command(
+    turn: &TurnContext,
+    call_id: &str,
+    script: String,
+) -> ToolOutput {
     let config = &turn.session.config;
     let shell = crate::user_shell::user_shell(config.env_var("SHELL"));
     let command = CommandCall {

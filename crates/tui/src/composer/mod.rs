@@ -290,8 +290,13 @@ impl Composer {
         if key.kind == KeyEventKind::Release {
             return ComposerAction::None;
         }
+        // Every edit changes the length or the number of placeholders; what swaps the
+        // whole text (history, draft) drops the layout itself. Cursor motions keep it.
+        let (len, elements) = (self.buf.text.len(), self.buf.elements.len());
         let action = self.key(key);
-        self.invalidate();
+        if self.buf.text.len() != len || self.buf.elements.len() != elements {
+            self.invalidate();
+        }
         action
     }
 
@@ -326,8 +331,8 @@ impl Composer {
                 'c' => return ComposerAction::CtrlC,
                 'd' if self.buf.is_empty() => return ComposerAction::Quit,
                 'd' => self.delete_forward(),
-                // Ctrl-J is a newline byte in the legacy encoding; most terminals send it for
-                // Ctrl+Enter too. Ctrl-M is the carriage return Enter sends.
+                // Ctrl-J is the line-feed byte, so it gives a newline in every terminal,
+                // unlike Shift+Enter. Ctrl-M is the carriage return that Enter sends.
                 'j' => self.insert_typed("\n"),
                 'm' => return self.submit(),
                 'a' => self.buf.cursor = self.buf.line_start(),
@@ -382,6 +387,7 @@ impl Composer {
             return ComposerAction::None;
         }
         self.buf = TextBuffer::default();
+        self.invalidate();
         self.history_pos = None;
         self.draft = None;
         self.scroll.set(0);
@@ -485,6 +491,7 @@ impl Composer {
             Some(_) => {
                 self.history_pos = None;
                 self.buf = self.draft.take().unwrap_or_default();
+                self.invalidate();
             }
         }
     }
@@ -508,8 +515,12 @@ impl Composer {
     fn move_vertically(&mut self, down: bool) -> bool {
         let width = self.wrap_width.get();
         let width = if width == 0 { usize::MAX } else { width };
-        let mut lines = std::mem::take(&mut self.layout.get_mut().lines);
-        wrap(&self.buf.text, &self.buf.elements, width, &mut lines);
+        let cache = self.layout.get_mut();
+        let reuse = cache.valid && cache.width == width;
+        let mut lines = std::mem::take(&mut cache.lines);
+        if !reuse {
+            wrap(&self.buf.text, &self.buf.elements, width, &mut lines);
+        }
         let spot = self.cursor_spot(&lines, width);
         let col = self.preferred_col.unwrap_or(spot.line_col);
         let target = if down {
@@ -540,10 +551,11 @@ impl Composer {
             }
             None => false,
         };
+        // Moving the cursor leaves the lines as they are.
         let cache = self.layout.get_mut();
         cache.lines = lines;
-        // Computed at a width the cache may not be keyed on.
-        cache.valid = false;
+        cache.width = width;
+        cache.valid = true;
         moved
     }
 

@@ -116,6 +116,13 @@ fn check_invariants(composer: &Composer) {
         );
         last_end = e.range.end;
     }
+    // A kept layout must be what the text gives now.
+    let cache = composer.layout.borrow();
+    if cache.valid {
+        let mut fresh = Vec::new();
+        layout::wrap(&b.text, &b.elements, cache.width, &mut fresh);
+        assert_eq!(cache.lines, fresh, "stale layout for {:?}", b.text);
+    }
 }
 
 // ---- submitting and reporting ---------------------------------------------------------------
@@ -1026,7 +1033,7 @@ fn random_paste(rng: &mut Rng) -> String {
 #[test]
 fn random_input_never_panics() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    for round in 0..40 {
+    for round in 0..80 {
         let mut c = Composer::new();
         c.set_history(vec!["old 你好".into(), "a\nb\nc".into(), String::new()]);
         c.set_placeholder("hint 👍 \u{1b}[31m");

@@ -286,3 +286,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod snapshots {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use codex_protocol::FileChange;
+
+    use super::{ApprovalRequest, ApprovalView};
+    use crate::theme::Theme;
+
+    fn draw(view: &ApprovalView) -> String {
+        crate::cells::snapshots::draw(view.lines(&Theme { color: true }), 70)
+    }
+
+    #[test]
+    fn command_prompt() {
+        let view = ApprovalView::new(ApprovalRequest::Exec {
+            id: "c1".into(),
+            command: vec!["bash".into(), "-lc".into(), "cargo publish".into()],
+            cwd: PathBuf::from("/work/project"),
+            reason: Some("publishing needs the network".into()),
+        });
+        insta::assert_snapshot!(draw(&view));
+    }
+
+    #[test]
+    fn patch_prompt() {
+        let mut changes = BTreeMap::new();
+        changes.insert(
+            PathBuf::from("/work/project/src/main.rs"),
+            FileChange::Update {
+                unified_diff: "@@ -1 +1 @@\n-old line\n+new line\n".into(),
+                move_path: None,
+            },
+        );
+        let view = ApprovalView::new(ApprovalRequest::Patch {
+            id: "p1".into(),
+            changes,
+            reason: None,
+            grant_root: Some(PathBuf::from("/work/other")),
+            cwd: PathBuf::from("/work/project"),
+        });
+        insta::assert_snapshot!(draw(&view));
+    }
+}

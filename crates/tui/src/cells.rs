@@ -555,3 +555,183 @@ mod tests {
         assert_eq!(human_duration(Duration::from_secs(125)), "2m 05s");
     }
 }
+
+#[cfg(test)]
+pub(crate) mod snapshots {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+    use std::time::Duration;
+
+    use codex_protocol::{FileChange, PlanItem, StepStatus};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use ratatui::widgets::{Paragraph, Wrap};
+
+    use super::{Cell, ExecCell, PatchOutcome};
+    use crate::theme::Theme;
+
+    /// The cell drawn at `width` on a test terminal: its text and its styles.
+    pub fn draw(lines: Vec<ratatui::text::Line<'static>>, width: u16) -> String {
+        let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+        let height = u16::try_from(paragraph.line_count(width)).unwrap().max(1);
+        let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+        terminal
+            .draw(|f| f.render_widget(paragraph, f.area()))
+            .unwrap();
+        format!("{:?}", terminal.backend().buffer())
+    }
+
+    fn theme() -> Theme {
+        Theme { color: true }
+    }
+
+    fn cwd() -> PathBuf {
+        PathBuf::from("/work/project")
+    }
+
+    fn argv(script: &str) -> Vec<String> {
+        vec!["/bin/bash".into(), "-lc".into(), script.into()]
+    }
+
+    #[test]
+    fn user_message() {
+        let cell = Cell::User {
+            text: "fix the failing test\nand explain why it failed".into(),
+        };
+        insta::assert_snapshot!(draw(cell.lines(60, &theme()), 60));
+    }
+
+    #[test]
+    fn reasoning() {
+        let cell = Cell::Reasoning {
+            text: "Looking at the test output first.".into(),
+        };
+        insta::assert_snapshot!(draw(cell.lines(60, &theme()), 60));
+    }
+
+    #[test]
+    fn command_finished_with_long_output() {
+        let mut exec = ExecCell::new("c1".into(), &argv("cargo test"));
+        exec.output = (1..=14).map(|n| format!("line {n}\n")).collect();
+        exec.exit_code = Some(0);
+        exec.duration = Some(Duration::from_millis(1530));
+        insta::assert_snapshot!(draw(Cell::Exec(exec).lines(60, &theme()), 60));
+    }
+
+    #[test]
+    fn command_failed() {
+        let mut exec = ExecCell::new("c1".into(), &argv("false && echo never"));
+        exec.exit_code = Some(1);
+        exec.duration = Some(Duration::from_millis(12));
+        insta::assert_snapshot!(draw(Cell::Exec(exec).lines(60, &theme()), 60));
+    }
+
+    #[test]
+    fn command_running_shows_its_tail() {
+        let mut exec = ExecCell::new("c1".into(), &argv("npm install"));
+        exec.output = (1..=9).map(|n| format!("step {n}\n")).collect();
+        insta::assert_snapshot!(draw(Cell::Exec(exec).live_lines(60, &theme()), 60));
+    }
+
+    #[test]
+    fn patch_applied() {
+        let mut changes = BTreeMap::new();
+        changes.insert(
+            cwd().join("src/lib.rs"),
+            FileChange::Update {
+                unified_diff: "--- a/src/lib.rs\n+++ b/src/lib.rs\n@@ -1,3 +1,3 @@\n fn main() {\n-    println!(\"hi\");\n+    println!(\"hello\");\n }\n".into(),
+                move_path: None,
+            },
+        );
+        changes.insert(
+            cwd().join("NOTES.md"),
+            FileChange::Add {
+                content: "# Notes\n".into(),
+            },
+        );
+        let cell = Cell::Patch {
+            changes,
+            outcome: PatchOutcome::Applied,
+            cwd: cwd(),
+        };
+        insta::assert_snapshot!(draw(cell.lines(60, &theme()), 60));
+    }
+
+    #[test]
+    fn patch_failed() {
+        let mut changes = BTreeMap::new();
+        changes.insert(
+            cwd().join("gone.txt"),
+            FileChange::Delete {
+                content: "old\n".into(),
+            },
+        );
+        let cell = Cell::Patch {
+            changes,
+            outcome: PatchOutcome::Failed("gone.txt: no such file".into()),
+            cwd: cwd(),
+        };
+        insta::assert_snapshot!(draw(cell.lines(60, &theme()), 60));
+    }
+
+    #[test]
+    fn plan() {
+        let cell = Cell::Plan {
+            explanation: Some("Three steps.".into()),
+            steps: vec![
+                PlanItem {
+                    step: "Read the failing test".into(),
+                    status: StepStatus::Completed,
+                },
+                PlanItem {
+                    step: "Fix the parser".into(),
+                    status: StepStatus::InProgress,
+                },
+                PlanItem {
+                    step: "Run the suite".into(),
+                    status: StepStatus::Pending,
+                },
+            ],
+        };
+        insta::assert_snapshot!(draw(cell.lines(60, &theme()), 60));
+    }
+
+    #[test]
+    fn error_and_warning() {
+        let error = Cell::Error {
+            message: "stream disconnected before completion".into(),
+        };
+        let warning = Cell::Warning {
+            message: "the sandbox is not available here".into(),
+        };
+        let mut lines = error.lines(60, &theme());
+        lines.extend(warning.lines(60, &theme()));
+        insta::assert_snapshot!(draw(lines, 60));
+    }
+
+    #[test]
+    fn header() {
+        let cell = Cell::Header {
+            version: "0.1.0".into(),
+            model: "gpt-5-codex".into(),
+            cwd: cwd(),
+            approval: "on-request".into(),
+            sandbox: "workspace-write".into(),
+        };
+        insta::assert_snapshot!(draw(cell.lines(80, &theme()), 80));
+    }
+
+    #[test]
+    fn no_color_draws_no_colour() {
+        let mut exec = ExecCell::new("c1".into(), &argv("ls"));
+        exec.exit_code = Some(2);
+        let text = draw(Cell::Exec(exec).lines(40, &Theme { color: false }), 40);
+        let coloured = text
+            .lines()
+            .filter(|l| l.contains("fg:"))
+            .any(|l| !l.contains("fg: Reset, bg: Reset"));
+        assert!(!coloured, "{text}");
+    }
+}

@@ -366,7 +366,7 @@ fn the_first_run_in_a_folder_asks_to_trust_it_and_records_the_answer() {
 }
 
 #[test]
-fn resume_picks_a_recorded_session() {
+fn slash_resume_picks_a_recorded_session() {
     if !tmux_available() {
         return;
     }
@@ -381,17 +381,26 @@ fn resume_picks_a_recorded_session() {
     screen.wait_for("Ask anything");
     screen.line("remember the word kumquat");
     screen.wait_for("first answer");
-    screen.line("/quit");
-    screen.wait_for("To continue this session");
-    screen.wait_for_shell();
-    screen.line("clear");
-    screen.line("codex resume");
+    screen.line("/new");
+    screen.wait_until("a second header for the new session", |t| {
+        t.matches(">_ Codex").count() >= 2
+    });
+    screen.line("/resume");
     screen.wait_for("Resume a session");
     screen.wait_for("remember the word kumquat");
     screen.key("Enter");
-    screen.wait_for("Ask anything");
+    screen.wait_until("a third header for the resumed session", |t| {
+        t.matches(">_ Codex").count() >= 3
+    });
     screen.line("what was the word?");
     screen.wait_for("after resuming");
+    screen.line("/quit");
+    assert_restored(&screen);
+    // From the shell: the newest session of this folder, straight away.
+    screen.line("clear");
+    screen.wait_for_shell();
+    screen.line("codex resume --last");
+    screen.wait_for("Ask anything");
     screen.line("/quit");
     assert_restored(&screen);
     let requests = server.requests();
@@ -490,4 +499,30 @@ fn at_completes_a_file_and_slash_lists_commands() {
     assert_restored(&screen);
     let body = serde_json::to_string(&server.requests()[0].body).unwrap();
     assert!(body.contains("look at @src/deep/needle_file.rs"), "{body}");
+}
+
+#[test]
+fn the_alternate_screen_shows_the_transcript_and_leaves_the_shell_screen_as_it_was() {
+    if !tmux_available() {
+        return;
+    }
+    let server = MockServer::start(vec![Step::stream(vec![Ev::Text(
+        "alt screen answer".into(),
+    )])])
+    .unwrap();
+    let (sb, env) = setup(&server, "");
+    let screen = Screen::start(sb.work.path(), &env);
+    screen.line("echo before-codex");
+    screen.line("codex --alt-screen");
+    screen.wait_for("Ask anything");
+    screen.line("hello there");
+    let text = screen.wait_for("alt screen answer");
+    assert!(text.contains("› hello there"), "{text}");
+    screen.line("/quit");
+    assert_restored(&screen);
+    let text = screen.visible();
+    assert!(
+        text.contains("before-codex") && !text.contains("alt screen answer"),
+        "{text}"
+    );
 }

@@ -32,6 +32,9 @@ const TICK: Duration = Duration::from_millis(100);
 /// Rows of a streaming answer shown in the viewport; the whole answer lands in the
 /// scrollback when it is complete.
 const LIVE_ROWS: usize = 12;
+/// On the alternate screen there is no scrollback: this many of the newest transcript lines
+/// are kept to draw above the live area.
+const ALT_SCREEN_LINES: usize = 2000;
 
 pub struct SessionStart {
     pub config: Config,
@@ -75,6 +78,10 @@ pub struct App {
     queued: VecDeque<String>,
     notice: Option<(String, Instant)>,
     popup: Option<Popup>,
+    /// The newest transcript lines, on the alternate screen only.
+    transcript: VecDeque<Line<'static>>,
+    /// `/resume` asked for the session picker (shown by the loop, which holds the terminal).
+    picking: bool,
     /// The word whose popup was closed with Esc: it stays closed until the word changes.
     popup_dismissed: Option<String>,
     file_index: Option<std::sync::Arc<codex_search::FileIndex>>,
@@ -126,6 +133,8 @@ impl App {
             queued: VecDeque::new(),
             notice: None,
             popup: None,
+            transcript: VecDeque::new(),
+            picking: false,
             popup_dismissed: None,
             file_index: None,
             indexing: None,
@@ -156,6 +165,14 @@ impl App {
             }
             if self.quit {
                 return Exit::Quit;
+            }
+            if std::mem::take(&mut self.picking) {
+                match crate::picker::pick(tui, input, &self.config, false, &self.theme).await {
+                    Ok(Some(path)) => self.restart(Some(path)).await,
+                    Ok(None) => {}
+                    Err(message) => self.finished.push(Cell::Warning { message }),
+                }
+                continue;
             }
             tokio::select! {
                 event = input.next() => match event {
@@ -461,6 +478,8 @@ impl App {
             }
             SlashCommand::New if busy => self.refuse_while_busy("/new"),
             SlashCommand::New => self.restart(None).await,
+            SlashCommand::Resume if busy => self.refuse_while_busy("/resume"),
+            SlashCommand::Resume => self.picking = true,
             SlashCommand::Prompt { text, .. } => {
                 if busy {
                     self.queued.push_back(text);
@@ -856,7 +875,14 @@ impl App {
                 }
                 lines.extend(cell.lines(width, &self.theme));
             }
-            tui.insert_lines(lines)?;
+            if tui.alt_screen() {
+                self.transcript.extend(lines);
+                while self.transcript.len() > ALT_SCREEN_LINES {
+                    self.transcript.pop_front();
+                }
+            } else {
+                tui.insert_lines(lines)?;
+            }
         }
         if let Some((_, at)) = &self.notice
             && at.elapsed() > Duration::from_secs(4)
@@ -965,6 +991,22 @@ impl App {
                 Paragraph::new(line),
                 Rect::new(area.x, bottom, area.width, 1),
             );
+        }
+        if !self.transcript.is_empty() {
+            // The alternate screen: the transcript's newest lines fill what is left above.
+            let mut all: Vec<Line<'static>> = self.transcript.iter().cloned().collect();
+            if !live.is_empty() {
+                all.push(Line::default());
+                all.extend(live);
+            }
+            let space = bottom.saturating_sub(area.y).saturating_sub(1);
+            let paragraph = Paragraph::new(all).wrap(Wrap { trim: false });
+            let h = u16::try_from(paragraph.line_count(area.width)).unwrap_or(u16::MAX);
+            frame.render_widget(
+                paragraph.scroll((h.saturating_sub(space), 0)),
+                Rect::new(area.x, area.y, area.width, space.min(h)),
+            );
+            return;
         }
         if !live.is_empty() && bottom > area.y {
             // Leave a blank row between the live output and the working line.

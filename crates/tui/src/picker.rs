@@ -90,7 +90,11 @@ pub async fn pick(
     theme: &Theme,
 ) -> Result<Option<PathBuf>, String> {
     let cwd = (!all).then_some(config.cwd.as_path());
-    let sessions = codex_core::list_sessions(&config.codex_home, cwd);
+    // A session where nothing was said has nothing to continue.
+    let sessions: Vec<SessionSummary> = codex_core::list_sessions(&config.codex_home, cwd)
+        .into_iter()
+        .filter(|s| !s.first_prompt.trim().is_empty())
+        .collect();
     if sessions.is_empty() {
         return Err(if all {
             "there is no recorded session to resume".into()

@@ -10,6 +10,8 @@ pub enum SlashCommand {
     /// Show the approval policy, or switch to the one named.
     Approvals(Option<String>),
     New,
+    /// Pick a recorded session of this folder and continue it.
+    Resume,
     Init,
     Compact,
     Diff,
@@ -30,6 +32,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "show the approval policy, or /approvals untrusted|on-failure|on-request|never",
     ),
     ("new", "start a new session"),
+    ("resume", "continue one of this folder's earlier sessions"),
     (
         "init",
         "write an AGENTS.md with instructions for this project",
@@ -79,6 +82,7 @@ pub fn parse(input: &str, codex_home: &Path) -> Result<SlashCommand, String> {
             }
         },
         "new" => SlashCommand::New,
+        "resume" => SlashCommand::Resume,
         "init" => SlashCommand::Init,
         "compact" => SlashCommand::Compact,
         "diff" => SlashCommand::Diff,

@@ -209,6 +209,11 @@ impl Tui {
         self.terminal.get_frame().area().y
     }
 
+    /// Whether the UI owns the whole (alternate) screen, with no scrollback to write into.
+    pub fn alt_screen(&self) -> bool {
+        self.alt_screen
+    }
+
     pub fn size(&self) -> std::io::Result<Rect> {
         let size = self.terminal.size()?;
         Ok(Rect::new(0, 0, size.width, size.height))

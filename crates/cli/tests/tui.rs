@@ -526,3 +526,31 @@ fn the_alternate_screen_shows_the_transcript_and_leaves_the_shell_screen_as_it_w
         "{text}"
     );
 }
+
+#[test]
+fn ctrl_z_gives_the_terminal_back_and_fg_resumes_the_ui() {
+    if !tmux_available() {
+        return;
+    }
+    let server =
+        MockServer::start(vec![Step::stream(vec![Ev::Text("still here".into())])]).unwrap();
+    let (sb, env) = setup(&server, "");
+    let screen = Screen::start(sb.work.path(), &env);
+    screen.line("codex");
+    screen.wait_for("Ask anything");
+    screen.key("C-z");
+    screen.wait_for_shell();
+    // The shell has the terminal, in its normal mode.
+    screen
+        .line("stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo | tr '\\n' ' '; echo SUSPENDED");
+    screen.wait_for("icanon echo SUSPENDED");
+    screen.line("fg");
+    screen.wait_until("the composer again", |t| {
+        t.rfind("Ask anything")
+            .is_some_and(|at| at > t.rfind("SUSPENDED").unwrap_or(0))
+    });
+    screen.line("are you there?");
+    screen.wait_for("still here");
+    screen.line("/quit");
+    assert_restored(&screen);
+}

@@ -8,6 +8,7 @@ pub mod approval;
 pub mod cells;
 pub mod composer;
 mod diff;
+pub mod highlight;
 mod history;
 mod input;
 pub mod markdown;

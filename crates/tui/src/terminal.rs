@@ -117,6 +117,9 @@ impl ratatui::backend::Backend for TrackingBackend {
     }
 }
 
+/// Lines written into the scrollback per insert.
+const INSERT_CHUNK: usize = 200;
+
 /// Whether the terminal is in the UI's modes now (what `restore` has to undo).
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static KEYBOARD_PUSHED: AtomicBool = AtomicBool::new(false);
@@ -242,10 +245,18 @@ impl Tui {
             return Ok(());
         }
         let width = self.size()?.width.max(1);
-        let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
-        let height = u16::try_from(paragraph.line_count(width)).unwrap_or(u16::MAX);
-        self.terminal
-            .insert_before(height, |buf| paragraph.render(buf.area, buf))
+        // In pieces: each insert draws into a buffer as tall as what it inserts, so one piece
+        // for a whole long turn would briefly cost memory in proportion to the transcript.
+        let mut rest = lines;
+        while !rest.is_empty() {
+            let tail = rest.split_off(rest.len().min(INSERT_CHUNK));
+            let paragraph = Paragraph::new(rest).wrap(Wrap { trim: false });
+            let height = u16::try_from(paragraph.line_count(width)).unwrap_or(u16::MAX);
+            self.terminal
+                .insert_before(height, |buf| paragraph.render(buf.area, buf))?;
+            rest = tail;
+        }
+        Ok(())
     }
 
     pub fn draw(&mut self, render: impl FnOnce(&mut Frame)) -> std::io::Result<()> {

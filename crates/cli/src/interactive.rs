@@ -25,6 +25,11 @@ pub enum ResumeArg {
 }
 
 pub fn run(options: Interactive) -> i32 {
+    // Before anything else can fail: in a pipe, this is the problem to report.
+    if let Err(message) = codex_tui::check_terminal() {
+        eprintln!("error: {message}");
+        return 1;
+    }
     let load = {
         let shared = options.shared.clone();
         let approval = options.approval;

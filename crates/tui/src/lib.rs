@@ -57,13 +57,22 @@ pub struct TuiOptions {
     pub reload: Reload,
 }
 
+/// The UI draws on stdout and reads keys from stdin: both must be a terminal.
+pub fn check_terminal() -> Result<(), String> {
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    Err(
+        "the interactive UI needs a terminal on stdin and stdout; for scripts and pipes use \
+         `codex exec \"<task>\"`"
+            .into(),
+    )
+}
+
 /// Runs the UI until the user quits; the process exit status.
 pub fn run(options: TuiOptions) -> i32 {
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        eprintln!(
-            "error: the interactive UI needs a terminal on stdin and stdout; for scripts and \
-             pipes use `codex exec \"<task>\"`"
-        );
+    if let Err(message) = check_terminal() {
+        eprintln!("error: {message}");
         return 1;
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -35,7 +35,20 @@ pub struct Cli {
     #[arg(short = 'a', long = "ask-for-approval", value_enum, global = false)]
     pub approval: Option<ApprovalArg>,
 
-    /// The task, for the interactive mode.
+    /// Images to attach to the first message (repeatable, or comma-separated).
+    #[arg(short = 'i', long = "image", value_name = "FILE", value_delimiter = ',', num_args = 1..)]
+    pub images: Vec<PathBuf>,
+
+    /// Draw the interactive UI on the alternate screen instead of inline below the prompt
+    /// (the transcript then does not stay in the terminal's scrollback).
+    #[arg(long = "alt-screen", conflicts_with = "no_alt_screen")]
+    pub alt_screen: bool,
+
+    /// Draw inline (the default); accepted for the Codex CLI's flag of that name.
+    #[arg(long = "no-alt-screen", hide = true)]
+    pub no_alt_screen: bool,
+
+    /// The first message of the interactive session.
     pub prompt: Option<String>,
 }
 
@@ -59,11 +72,14 @@ pub enum Command {
         #[command(subcommand)]
         platform: SandboxPlatform,
     },
-    /// Resume an interactive session (lists this directory's sessions for now).
+    /// Continue an interactive session: pick one of this folder's sessions, or give its id.
     Resume {
+        /// The session's id (a prefix is enough when it is unambiguous).
         session_id: Option<String>,
+        /// The most recent session in this folder.
         #[arg(long)]
         last: bool,
+        /// Sessions from every folder.
         #[arg(long)]
         all: bool,
     },

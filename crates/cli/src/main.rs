@@ -5,6 +5,7 @@ mod args;
 mod config_cmd;
 mod exec;
 mod hardening;
+mod interactive;
 mod logging;
 mod sandbox_cmd;
 mod sessions_cmd;
@@ -48,7 +49,18 @@ fn main() {
             session_id,
             last,
             all,
-        }) => sessions_cmd::resume(&cli.shared, session_id, last, all),
+        }) => interactive::run(interactive::Interactive {
+            shared: cli.shared.clone(),
+            approval: cli.approval,
+            prompt: None,
+            images: Vec::new(),
+            alt_screen: cli.alt_screen,
+            resume: Some(match (session_id, last) {
+                (Some(id), _) => interactive::ResumeArg::Id(id),
+                (None, true) => interactive::ResumeArg::Last { all },
+                (None, false) => interactive::ResumeArg::Pick { all },
+            }),
+        }),
         Some(Command::Sessions {
             command: args::SessionsCommand::List { all, json },
         }) => sessions_cmd::list(&cli.shared, all, json),
@@ -61,13 +73,14 @@ fn main() {
             clap_complete::generate(shell, &mut Cli::command(), "codex", &mut std::io::stdout());
             0
         }
-        None => {
-            eprintln!(
-                "The interactive terminal UI is not available in this version.\n\
-                 Run a task with `codex exec \"<task>\"`; see `codex --help`."
-            );
-            2
-        }
+        None => interactive::run(interactive::Interactive {
+            shared: cli.shared.clone(),
+            approval: cli.approval,
+            prompt: cli.prompt.clone(),
+            images: cli.images.clone(),
+            alt_screen: cli.alt_screen,
+            resume: None,
+        }),
     };
     std::process::exit(code);
 }

@@ -61,14 +61,3 @@ pub fn list(shared: &SharedOptions, all: bool, json: bool) -> i32 {
     }
     0
 }
-
-pub fn resume(shared: &SharedOptions, session_id: Option<String>, last: bool, all: bool) -> i32 {
-    eprintln!(
-        "The interactive UI is not available in this version. Continue a session with \
-         `codex exec resume {} \"<next task>\"`.",
-        session_id
-            .as_deref()
-            .unwrap_or(if last { "--last" } else { "SESSION_ID" })
-    );
-    list(shared, all, false)
-}

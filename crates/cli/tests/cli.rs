@@ -156,11 +156,18 @@ fn ask_for_approval_flag_beats_the_file() {
 }
 
 #[test]
-fn interactive_mode_says_it_is_not_there_yet() {
+fn the_interactive_ui_without_a_terminal_points_to_exec() {
     let sb = Sandbox::new();
-    let out = run(&mut sb.codex());
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("codex exec"));
+    for args in [&[][..], &["resume", "--last"][..], &["some task"][..]] {
+        let out = run(sb.codex().args(args));
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains("needs a terminal") && err.contains("codex exec"),
+            "{err}"
+        );
+        assert!(stdout(&out).is_empty(), "nothing drawn: {}", stdout(&out));
+    }
 }
 
 #[test]

@@ -12,6 +12,7 @@
 )]
 
 mod config;
+mod edit;
 mod error;
 mod file;
 mod layers;
@@ -26,6 +27,7 @@ mod schema;
 mod tables;
 
 pub use config::*;
+pub use edit::{project_trust, set_project_trust};
 pub use error::ConfigError;
 pub use file::{FileError, MAX_CONFIG_FILE_BYTES, read_text_file, read_text_prefix};
 pub use layers::{Layered, Source, dotted};

@@ -36,6 +36,7 @@ mod user_shell;
 pub use codex_sandbox::{ReadAccess, ReadDenied};
 pub use compact::SUMMARY_PREFIX;
 pub use error::CodexError;
+pub use history::recent_history;
 pub use images::local_image_url;
 pub use prompt::{BASE_INSTRUCTIONS, environment_context};
 pub use rollout::{SessionSummary, find_session, list_sessions};

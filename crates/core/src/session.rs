@@ -316,6 +316,22 @@ async fn submission_loop(
                             running = Some(RunningTurn { cancel, handle });
                         }
                     }
+                    Op::UserShellCommand { command } => {
+                        if running.is_some() {
+                            session.events.send(&sub.id, EventMsg::Warning {
+                                message: "a turn is running; run the command when it has finished".into(),
+                            });
+                        } else {
+                            let cancel = CancellationToken::new();
+                            let handle = tokio::spawn(crate::turn::run_user_shell_command(
+                                session.clone(),
+                                sub.id,
+                                command,
+                                cancel.clone(),
+                            ));
+                            running = Some(RunningTurn { cancel, handle });
+                        }
+                    }
                     Op::ExecApproval { id, decision } | Op::PatchApproval { id, decision } => {
                         session.resolve_approval(&id, decision);
                     }

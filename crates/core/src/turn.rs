@@ -353,6 +353,53 @@ fn context_left_percent(used: u64, window: u64) -> u8 {
 }
 
 /// `Op::Compact`: summarise the conversation now, as a turn of its own.
+/// `!command`: runs it like the agent's commands and puts what it printed into the
+/// conversation as the user's, so the next turn can refer to it. No model request is made.
+pub(crate) async fn run_user_shell_command(
+    session: Arc<Session>,
+    sub_id: String,
+    command: String,
+    cancel: CancellationToken,
+) {
+    session.events.send(
+        &sub_id,
+        EventMsg::TaskStarted {
+            model_context_window: Some(session.context_window()),
+        },
+    );
+    let turn = TurnContext {
+        session: session.clone(),
+        sub_id: sub_id.clone(),
+        cancel: cancel.clone(),
+        turn_diff: Arc::new(TurnDiffTracker::default()),
+    };
+    let call_id = format!("user_shell_{}", uuid::Uuid::now_v7());
+    let output = crate::tools::shell::run_user_command(&turn, &call_id, command.clone()).await;
+    if cancel.is_cancelled() {
+        session.events.send(
+            &sub_id,
+            EventMsg::TurnAborted {
+                reason: TurnAbortReason::Interrupted,
+            },
+        );
+        return;
+    }
+    // What the model would have been shown for its own command: already cut to the budget.
+    let kept = output.content.text();
+    session.record_items(vec![ResponseItem::user_text(format!(
+        "<user_shell_command>\n<command>{command}</command>\n<result>\n{kept}\n</result>\n</user_shell_command>"
+    ))]);
+    session.flush_record().await;
+    session.events.send(
+        &sub_id,
+        EventMsg::TaskComplete {
+            last_agent_message: None,
+            usage: TokenUsage::default(),
+            cost_usd: None,
+        },
+    );
+}
+
 pub(crate) async fn run_compact_task(session: Arc<Session>, sub_id: String) {
     session.events.send(
         &sub_id,

@@ -35,6 +35,11 @@ pub enum Op {
     },
     /// Summarise the conversation so far and continue from the summary.
     Compact,
+    /// Run a command the user typed (`!cmd` in the interactive UI) in the user's shell, under
+    /// the session's sandbox and approval policy like the agent's commands; its output joins
+    /// the conversation so the model sees it. Reported like a turn: `TaskStarted`, the command's
+    /// events, `TaskComplete`.
+    UserShellCommand { command: String },
     /// End the session; `ShutdownComplete` is the last event.
     Shutdown,
 }

@@ -65,6 +65,43 @@ pub fn append_history(
     Ok(())
 }
 
+/// The newest prompts in `$CODEX_HOME/history.jsonl`, oldest first, at most `max` of them, for
+/// up-arrow recall. Only the file's tail is read, so a large history costs little; torn or
+/// foreign lines are skipped. A missing or unreadable file is no history.
+pub fn recent_history(codex_home: &Path, max: usize) -> Vec<String> {
+    const TAIL_BYTES: u64 = 512 * 1024;
+    let Ok(mut file) = File::open(codex_home.join(FILE_NAME)) else {
+        return Vec::new();
+    };
+    let Ok(len) = file.metadata().map(|m| m.len()) else {
+        return Vec::new();
+    };
+    let start = len.saturating_sub(TAIL_BYTES);
+    if file.seek(SeekFrom::Start(start)).is_err() {
+        return Vec::new();
+    }
+    let mut tail = Vec::new();
+    if Read::take(&file, len - start)
+        .read_to_end(&mut tail)
+        .is_err()
+    {
+        return Vec::new();
+    }
+    let mut lines = tail.split(|&b| b == b'\n');
+    if start > 0 {
+        // The first line was cut by where the tail starts.
+        lines.next();
+    }
+    let mut texts: Vec<String> = lines
+        .filter_map(|line| serde_json::from_slice::<serde_json::Value>(line).ok())
+        .filter_map(|v| v.get("text").and_then(|t| t.as_str()).map(String::from))
+        .collect();
+    if texts.len() > max {
+        texts.drain(..texts.len() - max);
+    }
+    texts
+}
+
 fn open_for_append(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true).append(true).create(true);

@@ -10,7 +10,7 @@ mod orchestrator;
 mod patch;
 mod plan;
 mod read_file;
-mod shell;
+pub(crate) mod shell;
 mod view_image;
 
 use std::collections::HashMap;

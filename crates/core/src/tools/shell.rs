@@ -165,6 +165,25 @@ impl ToolHandler for ShellCommandTool {
     }
 }
 
+/// A command the user typed (`!cmd`): a script in the user's login shell, decided, sandboxed
+/// and reported exactly like the agent's `shell_command`.
+pub(crate) async fn run_user_command(
+    turn: &TurnContext,
+    call_id: &str,
+    script: String,
+) -> ToolOutput {
+    let config = &turn.session.config;
+    let shell = crate::user_shell::user_shell(config.env_var("SHELL"));
+    let command = CommandCall {
+        argv: vec![shell, "-lc".to_string(), script],
+        workdir: None,
+        timeout_ms: None,
+        escalate: false,
+        justification: Some("You typed this command.".into()),
+    };
+    run_command(turn, call_id, command).await
+}
+
 async fn run_command(turn: &TurnContext, call_id: &str, call: CommandCall) -> ToolOutput {
     let command = call.argv;
     if command.is_empty() {

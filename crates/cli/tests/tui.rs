@@ -187,6 +187,14 @@ fn setup(server: &MockServer, extra_config: &str) -> (Sandbox, Vec<(String, Stri
     (sb, env)
 }
 
+/// A shell in the sandbox's work folder with `codex` started and its composer on screen.
+fn open_ui(sb: &Sandbox, env: &[(String, String)]) -> Screen {
+    let screen = Screen::start(sb.work.path(), env);
+    screen.line("codex");
+    screen.wait_for("Ask anything");
+    screen
+}
+
 /// After the program quit: the shell prompt is back and the terminal is in its normal mode.
 fn assert_restored(screen: &Screen) {
     screen.wait_for("To continue this session, run codex resume");
@@ -207,9 +215,7 @@ fn a_prompt_streams_its_answer_and_quit_restores_the_terminal() {
     )])])
     .unwrap();
     let (sb, env) = setup(&server, "");
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.wait_for("mock-model");
     screen.line("say hello");
     let text = screen.wait_for("Hello from the mock.");
@@ -239,9 +245,7 @@ fn a_command_is_approved_and_its_output_shown() {
     ])
     .unwrap();
     let (sb, env) = setup(&server, "approval_policy = \"untrusted\"");
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.line("run it");
     let text = screen.wait_for("Allow the agent to run this command?");
     assert!(
@@ -279,9 +283,7 @@ fn a_patch_is_denied_and_nothing_changes() {
         &server,
         "approval_policy = \"untrusted\"\nsandbox_mode = \"read-only\"",
     );
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.line("add a file");
     let text = screen.wait_for("Allow the agent to make these changes?");
     assert!(
@@ -309,9 +311,7 @@ fn esc_interrupts_a_turn_and_up_recalls_the_last_prompt() {
     ])
     .unwrap();
     let (sb, env) = setup(&server, "");
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.line("a long task");
     screen.wait_for("Esc to interrupt");
     screen.wait_for("thinking about it");
@@ -376,9 +376,7 @@ fn slash_resume_picks_a_recorded_session() {
     ])
     .unwrap();
     let (sb, env) = setup(&server, "");
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.line("remember the word kumquat");
     screen.wait_for("first answer");
     screen.line("/new");
@@ -420,9 +418,7 @@ fn a_bang_command_runs_in_the_sandbox_and_the_model_sees_its_output() {
         MockServer::start(vec![Step::stream(vec![Ev::Text("I see the file.".into())])]).unwrap();
     let (sb, env) = setup(&server, "");
     std::fs::write(sb.work.path().join("listed-file.txt"), "x").unwrap();
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.line("!ls");
     let text = screen.wait_for("Ran ls");
     screen.wait_for("└ listed-file.txt");
@@ -454,9 +450,7 @@ fn model_switches_mid_conversation_and_the_history_goes_on() {
     ])
     .unwrap();
     let (sb, env) = setup(&server, "");
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.line("remember the word quince");
     screen.wait_for("first answer");
     screen.line("/model other-model");
@@ -482,12 +476,14 @@ fn at_completes_a_file_and_slash_lists_commands() {
     std::fs::create_dir_all(sb.work.path().join("src/deep")).unwrap();
     std::fs::write(sb.work.path().join("src/deep/needle_file.rs"), "").unwrap();
     std::fs::write(sb.work.path().join("README.md"), "").unwrap();
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.type_text("/sta");
     screen.wait_for("model, sandbox, approvals");
     screen.key("Escape");
+    // A key sent right behind Esc would arrive as Alt+key: wait for the popup to close first.
+    screen.wait_until("the popup to close", |t| {
+        !t.contains("model, sandbox, approvals")
+    });
     screen.key("C-u");
     screen.type_text("look at @needfi");
     screen.wait_for("src/deep/needle_file.rs");
@@ -535,9 +531,7 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes_the_ui() {
     let server =
         MockServer::start(vec![Step::stream(vec![Ev::Text("still here".into())])]).unwrap();
     let (sb, env) = setup(&server, "");
-    let screen = Screen::start(sb.work.path(), &env);
-    screen.line("codex");
-    screen.wait_for("Ask anything");
+    let screen = open_ui(&sb, &env);
     screen.key("C-z");
     screen.wait_for_shell();
     // The shell has the terminal, in its normal mode.

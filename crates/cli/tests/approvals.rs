@@ -115,6 +115,7 @@ fn shell(id: &str, script: &str) -> Ev {
         call_id: id.into(),
         name: "shell".into(),
         arguments: json!({"command": ["bash", "-lc", script]}).to_string(),
+        namespace: None,
     }
 }
 
@@ -189,6 +190,7 @@ async fn approved_for_session_is_not_asked_again_whatever_the_quoting() {
                 call_id: "c2".into(),
                 name: "shell".into(),
                 arguments: json!({"command": ["mkdir", "-p", "two"]}).to_string(),
+                namespace: None,
             },
             shell("c3", "mkdir -p 'three'"),
         ]),
@@ -232,6 +234,7 @@ async fn on_request_escalation_asks_with_the_justification_then_runs_outside() {
                 json!({"command": ["bash", "-lc", script], "with_escalated_permissions": true,
                 "justification": "needs to write the shared cache"})
                 .to_string(),
+            namespace: None,
         }]),
         done(),
     ])
@@ -316,11 +319,13 @@ async fn patches_outside_the_roots_ask_and_session_grants_cover_the_folder() {
             call_id: "p1".into(),
             name: "apply_patch".into(),
             arguments: json!({"input": patch("a.txt")}).to_string(),
+            namespace: None,
         }]),
         Step::stream(vec![Ev::FunctionCall {
             call_id: "p2".into(),
             name: "apply_patch".into(),
             arguments: json!({"input": patch("b.txt")}).to_string(),
+            namespace: None,
         }]),
         done(),
     ])
@@ -349,6 +354,7 @@ async fn patches_into_git_are_refused_under_never() {
             call_id: "p1".into(),
             name: "apply_patch".into(),
             arguments: json!({"input": "*** Begin Patch\n*** Add File: .git/hooks/pre-commit\n+evil\n*** End Patch"}).to_string(),
+            namespace: None,
         }]),
         done(),
     ])

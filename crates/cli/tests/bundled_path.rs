@@ -35,6 +35,7 @@ fn printenv_path(id: &str) -> Ev {
         call_id: id.into(),
         name: "shell".into(),
         arguments: serde_json::json!({"command": ["printenv", "PATH"]}).to_string(),
+        namespace: None,
     }
 }
 

@@ -24,6 +24,7 @@ fn plan(id: &str, statuses: &[(&str, &str)]) -> Ev {
         call_id: id.into(),
         name: "update_plan".into(),
         arguments: serde_json::json!({ "plan": plan }).to_string(),
+        namespace: None,
     }
 }
 
@@ -403,6 +404,7 @@ fn timeout_reports_124_to_the_model() {
             name: "shell".into(),
             arguments: r#"{"command":["bash","-c","echo before; sleep 20"],"timeout_ms":300}"#
                 .into(),
+            namespace: None,
         }]),
         Step::stream(vec![Ev::Text("it timed out".into())]),
     ])

@@ -175,6 +175,7 @@ fn view_image_shows_the_model_the_file() {
         call_id: "v1".into(),
         name: "view_image".into(),
         arguments: r#"{"path":"dot.png"}"#.into(),
+        namespace: None,
     };
     for wire in ["responses", "chat", "anthropic"] {
         let server =

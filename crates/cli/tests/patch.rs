@@ -84,6 +84,7 @@ fn json_function_tool_on_chat_and_anthropic() {
                 call_id: "p1".into(),
                 name: "apply_patch".into(),
                 arguments: json!({"input": "*** Begin Patch\n*** Update File: notes.txt\n-old\n+new\n*** End Patch"}).to_string(),
+                namespace: None,
             }]),
             finish(),
         ])
@@ -140,6 +141,7 @@ fn shell_calls_that_are_patches_are_applied_by_the_engine() {
                 call_id: "s2".into(),
                 name: "shell".into(),
                 arguments: json!({"command": ["applypatch", "*** Begin Patch\n*** Add File: direct.txt\n+d\n*** End Patch"]}).to_string(),
+                namespace: None,
             },
             Ev::ShellCall {
                 call_id: "s3".into(),

@@ -275,6 +275,7 @@ fn a_patch_is_denied_and_nothing_changes() {
             call_id: "p1".into(),
             name: "apply_patch".into(),
             arguments: serde_json::json!({ "input": patch }).to_string(),
+            namespace: None,
         }]),
         Step::stream(vec![Ev::Text("Understood, no changes.".into())]),
     ])

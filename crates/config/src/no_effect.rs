@@ -10,9 +10,7 @@ pub const NO_EFFECT_KEYS: &[&str] = &[
     "review_model",
     "model_reasoning_summary_format",
     "shell_environment_policy.experimental_use_profile",
-    "mcp_servers",
     "features.unified_exec",
-    "features.rmcp_client",
     "features.web_search_request",
     "features.ghost_commit",
     "features.enable_experimental_windows_sandbox",
@@ -36,7 +34,6 @@ pub const NO_EFFECT_KEYS: &[&str] = &[
     // Legacy switches for the features above.
     "experimental_use_exec_command_tool",
     "experimental_use_unified_exec_tool",
-    "experimental_use_rmcp_client",
     "tools.web_search",
 ];
 
@@ -189,9 +186,7 @@ mod tests {
             "review_model=\"o3\"",
             "model_reasoning_summary_format=\"experimental\"",
             "shell_environment_policy.experimental_use_profile=true",
-            "mcp_servers.docs={ command = \"npx\" }",
             "features.unified_exec=true",
-            "features.rmcp_client=true",
             "features.web_search_request=true",
             "features.ghost_commit=true",
             "features.enable_experimental_windows_sandbox=true",
@@ -214,7 +209,6 @@ mod tests {
             "web_search=\"live\"",
             "experimental_use_exec_command_tool=true",
             "experimental_use_unified_exec_tool=true",
-            "experimental_use_rmcp_client=true",
             "tools.web_search=true",
         ];
         let covers = |entry: &str, sample: &str| {

@@ -474,7 +474,8 @@ hide_full_access_warning = true
         "{:?}",
         loaded.warnings
     );
-    assert!(no_effect.iter().any(|w| w.starts_with("mcp_servers ")));
+    assert!(!no_effect.iter().any(|w| w.starts_with("mcp_servers")));
+    assert!(no_effect.iter().any(|w| w.starts_with("otel ")));
     let c = loaded.config;
     assert_eq!(c.approval_policy, AskForApproval::Untrusted);
     assert_eq!(

@@ -22,6 +22,7 @@ mod error;
 mod events;
 mod history;
 mod images;
+mod mcp;
 mod notify;
 mod prompt;
 mod rollout;

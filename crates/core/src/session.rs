@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use codex_config::Config;
+use codex_config::{Config, WireApi};
 use codex_protocol::{
     ContentItem, Event, EventMsg, Op, ResponseItem, SandboxPolicy, SessionConfiguredEvent,
     Submission, UserInput,
@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::CodexError;
 use crate::events::EventSender;
 use crate::images::local_image_url;
+use crate::mcp::{Elicitations, start_servers};
 use crate::prompt::BASE_INSTRUCTIONS;
 use crate::rollout::{HistoryTarget, SessionWriter};
 use crate::start::{Start, originator};
@@ -114,7 +115,7 @@ impl Codex {
     fn spawn_inner(
         config: Config,
         client: Arc<dyn ModelClient>,
-        tools: ToolRegistry,
+        mut tools: ToolRegistry,
         start: Start,
         read_access: ReadAccess,
     ) -> Codex {
@@ -176,12 +177,27 @@ impl Codex {
             events.send("", EventMsg::Warning { message });
         }
         let rollout_path = files.path().map(Path::to_path_buf);
+        let elicitations = Arc::new(Elicitations::new(events.clone(), config.approval_policy));
+        if let Some(manager) = start_servers(&config, &events, elicitations.clone()) {
+            // The Responses wire takes each server as one namespace tool, as the Codex CLI
+            // offers them; the other wires get one function per tool.
+            let namespaced = config.model_provider.wire_api == WireApi::Responses;
+            if let Err(e) = tools.attach_mcp(manager, namespaced) {
+                events.send(
+                    "",
+                    EventMsg::Warning {
+                        message: format!("MCP resource tools not offered: {e}"),
+                    },
+                );
+            }
+        }
         let session = Arc::new(Session::new(SessionParts {
             config,
             client,
             events,
             instructions,
             session_id: session_id.clone(),
+            elicitations,
             sandbox_type,
             read_access,
             files,
@@ -332,8 +348,13 @@ async fn submission_loop(
                             running = Some(RunningTurn { cancel, handle });
                         }
                     }
-                    Op::ExecApproval { id, decision } | Op::PatchApproval { id, decision } => {
+                    Op::ExecApproval { id, decision }
+                    | Op::PatchApproval { id, decision }
+                    | Op::McpToolApproval { id, decision } => {
                         session.resolve_approval(&id, decision);
+                    }
+                    Op::ResolveElicitation { id, decision, content, .. } => {
+                        session.elicitations.resolve(&id, decision, content);
                     }
                     Op::Interrupt => {
                         if let Some(turn) = &running {

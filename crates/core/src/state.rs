@@ -21,6 +21,8 @@ pub(crate) struct Session {
     pub events: EventSender,
     pub instructions: String,
     pub session_id: String,
+    /// What MCP servers asked the user, waiting for answers.
+    pub elicitations: Arc<crate::mcp::Elicitations>,
     /// How commands are confined on this machine (`None` when they cannot be).
     pub sandbox_type: SandboxType,
     /// What the in-process file tools may read.
@@ -46,6 +48,8 @@ pub(crate) struct SessionData {
     pub approved_commands: HashMap<String, bool>,
     /// Directories the user let patches write under for the rest of the session.
     pub patch_roots: Vec<PathBuf>,
+    /// MCP tools (`server/tool`) the user approved for the session.
+    pub approved_mcp_tools: std::collections::HashSet<String>,
     /// Approval requests waiting for the user's decision, by call id.
     pub approvals: HashMap<String, oneshot::Sender<ReviewDecision>>,
 }
@@ -56,6 +60,7 @@ pub(crate) struct SessionParts {
     pub events: EventSender,
     pub instructions: String,
     pub session_id: String,
+    pub elicitations: Arc<crate::mcp::Elicitations>,
     pub sandbox_type: SandboxType,
     pub read_access: ReadAccess,
     pub files: SessionWriter,
@@ -70,6 +75,7 @@ impl Session {
             events: parts.events,
             instructions: parts.instructions,
             session_id: parts.session_id,
+            elicitations: parts.elicitations,
             sandbox_type: parts.sandbox_type,
             read_access: parts.read_access,
             files: parts.files,

@@ -21,6 +21,8 @@ use crate::tools::{ToolInput, ToolRegistry, TurnContext, TurnDiffTracker};
 /// A tool call taken from a response, to be answered.
 struct Call {
     name: String,
+    /// The namespace tool the function belongs to, when the model named one.
+    namespace: Option<String>,
     call_id: String,
     /// JSON arguments, or the freeform input.
     input: String,
@@ -185,9 +187,11 @@ pub(crate) async fn run_turn(
                     name,
                     arguments,
                     call_id,
+                    namespace,
                     ..
                 } => calls.push(Call {
                     name: name.clone(),
+                    namespace: namespace.clone(),
                     call_id: call_id.clone(),
                     input: arguments.clone(),
                     freeform: false,
@@ -199,6 +203,7 @@ pub(crate) async fn run_turn(
                     ..
                 } => calls.push(Call {
                     name: name.clone(),
+                    namespace: None,
                     call_id: call_id.clone(),
                     input: input.clone(),
                     freeform: true,
@@ -226,7 +231,13 @@ pub(crate) async fn run_turn(
                 aborted_output(&call)
             } else {
                 tools
-                    .dispatch(&turn, &call.name, &call.call_id, input)
+                    .dispatch(
+                        &turn,
+                        &call.name,
+                        call.namespace.as_deref(),
+                        &call.call_id,
+                        input,
+                    )
                     .await
             };
             session.record_items(vec![item]);

@@ -67,6 +67,7 @@ fn call(id: &str, name: &str, arguments: serde_json::Value) -> Ev {
         call_id: id.into(),
         name: name.into(),
         arguments: arguments.to_string(),
+        namespace: None,
     }
 }
 

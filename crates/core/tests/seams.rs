@@ -77,6 +77,7 @@ fn call(id: &str, name: &str, arguments: &str) -> Ev {
         call_id: id.into(),
         name: name.into(),
         arguments: arguments.into(),
+        namespace: None,
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::Duration;
 use codex_config::Config;
 use codex_core::{Codex, SessionOptions, ToolHandler};
 use codex_frontend::{check_directory, check_images, check_prompt, find_resume, output_schema};
-use codex_protocol::{EventMsg, Op, ReviewDecision, UserInput};
+use codex_protocol::{ElicitationAction, EventMsg, Op, ReviewDecision, UserInput};
 use codex_thread_events::{MapperOptions, ThreadEventMapper};
 use napi::bindgen_prelude::{PromiseRaw, Result};
 use napi::{CleanupEnvHook, Env};
@@ -373,6 +373,22 @@ impl Driver {
                         EventMsg::ApplyPatchApprovalRequest(request) => {
                             let json = approvals::patch_request(&request);
                             asking.push(ask(link, json, true, request.call_id, answers.clone()));
+                        }
+                        // The host's approval callback speaks of commands and patches; MCP
+                        // tool calls and server questions that would need it are declined.
+                        EventMsg::McpToolApprovalRequest(request) => {
+                            let _ = live.codex.submit(Op::McpToolApproval {
+                                id: request.call_id,
+                                decision: ReviewDecision::Denied,
+                            }).await;
+                        }
+                        EventMsg::ElicitationRequest(request) => {
+                            let _ = live.codex.submit(Op::ResolveElicitation {
+                                server_name: request.server_name,
+                                id: request.id,
+                                decision: ElicitationAction::Decline,
+                                content: None,
+                            }).await;
                         }
                         EventMsg::TaskComplete { .. } | EventMsg::TurnAborted { .. } => break Ok(()),
                         _ => {}

@@ -85,7 +85,92 @@ pub enum EventMsg {
     TurnAborted {
         reason: TurnAbortReason,
     },
+    /// An MCP server is starting, ready or has failed.
+    McpStartupUpdate(McpStartupUpdateEvent),
+    /// Every configured MCP server has either started or failed.
+    McpStartupComplete(McpStartupComplete),
+    McpToolCallBegin(McpToolCallBeginEvent),
+    McpToolCallEnd(McpToolCallEndEvent),
+    /// The agent asks before calling an MCP tool; answered by `Op::McpToolApproval`.
+    McpToolApprovalRequest(McpToolApprovalRequestEvent),
+    /// An MCP server asks the user for input; answered by `Op::ResolveElicitation`.
+    ElicitationRequest(ElicitationRequestEvent),
     ShutdownComplete,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct McpStartupUpdateEvent {
+    pub server: String,
+    pub status: McpStartupStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum McpStartupStatus {
+    Starting,
+    Ready { tools: usize },
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct McpStartupComplete {
+    pub ready: Vec<String>,
+    pub failed: Vec<McpStartupFailure>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct McpStartupFailure {
+    pub server: String,
+    pub error: String,
+}
+
+/// Which tool of which server, with what arguments.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct McpInvocation {
+    pub server: String,
+    /// The tool's own name, as the server calls it.
+    pub tool: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct McpToolCallBeginEvent {
+    pub call_id: String,
+    pub invocation: McpInvocation,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct McpToolCallEndEvent {
+    pub call_id: String,
+    pub invocation: McpInvocation,
+    pub duration_ms: u64,
+    /// The server's `CallToolResult` (`content`, `structuredContent`, `isError`), or why the
+    /// call did not produce one.
+    pub result: Result<serde_json::Value, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct McpToolApprovalRequestEvent {
+    pub call_id: String,
+    pub invocation: McpInvocation,
+    /// The tool's description, as its server gives it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Whether the server marks the tool as one that may delete or overwrite.
+    #[serde(default)]
+    pub destructive: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ElicitationRequestEvent {
+    pub server_name: String,
+    /// Ours, to answer with; not the server's JSON-RPC id.
+    pub id: String,
+    pub message: String,
+    /// The JSON Schema of what is asked (empty for a plain yes/no).
+    #[serde(default)]
+    pub requested_schema: serde_json::Value,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -29,6 +29,10 @@ pub enum ResponseItem {
         /// JSON text exactly as the model produced it (it may be malformed).
         arguments: String,
         call_id: String,
+        /// The namespace tool the function belongs to (Responses wire: an MCP server's tools
+        /// are offered as `mcp__<server>` namespaces).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
     },
     FunctionCallOutput {
         call_id: String,

@@ -33,6 +33,20 @@ pub enum Op {
         id: String,
         decision: ReviewDecision,
     },
+    /// The user's answer to an `McpToolApprovalRequest` (`id` is its call id).
+    McpToolApproval {
+        id: String,
+        decision: ReviewDecision,
+    },
+    /// The user's answer to an `ElicitationRequest`.
+    ResolveElicitation {
+        server_name: String,
+        id: String,
+        decision: ElicitationAction,
+        /// What the user entered, matching the requested schema (on `accept`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        content: Option<serde_json::Value>,
+    },
     /// Summarise the conversation so far and continue from the summary.
     Compact,
     /// Run a command the user typed (`!cmd` in the interactive UI) in the user's shell, under
@@ -72,4 +86,13 @@ pub enum ReviewDecision {
     Denied,
     /// Not run, and the turn stops.
     Abort,
+}
+
+/// How the user answered an MCP server's elicitation.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ElicitationAction {
+    Accept,
+    Decline,
+    Cancel,
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::client::ModelSettings;
 use crate::error::ApiError;
-use crate::prompt::{Prompt, ResponseEvent};
+use crate::prompt::{Prompt, ResponseEvent, as_functions, flat_name};
 use crate::sse::SseEvent;
 use crate::wire::{Wire, WireParser};
 
@@ -41,11 +41,9 @@ fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
         "stream_options": {"include_usage": true},
     });
     if !prompt.tools.is_empty() {
-        body["tools"] = prompt
-            .tools
-            .iter()
-            .map(|t| {
-                let (name, description, parameters) = t.as_function();
+        body["tools"] = as_functions(&prompt.tools)
+            .into_iter()
+            .map(|(name, description, parameters)| {
                 json!({"type": "function", "function": {"name": name,
                     "description": description, "parameters": parameters}})
             })
@@ -102,9 +100,11 @@ fn messages(prompt: &Prompt) -> Vec<Value> {
                         name,
                         arguments,
                         call_id,
+                        namespace,
                         ..
                     } => json!({"id": call_id, "type": "function",
-                        "function": {"name": name, "arguments": arguments}}),
+                        "function": {"name": flat_name(namespace.as_deref(), name),
+                            "arguments": arguments}}),
                     _ => continue,
                 };
                 let extend = out
@@ -330,6 +330,7 @@ impl ChatParser {
                 name: call.name,
                 arguments: call.arguments,
                 call_id,
+                namespace: None,
             }));
         }
         events.push(ResponseEvent::Completed {
@@ -419,12 +420,14 @@ mod tests {
                     name: "shell".into(),
                     arguments: "{}".into(),
                     call_id: "1".into(),
+                    namespace: None,
                 },
                 ResponseItem::FunctionCall {
                     id: None,
                     name: "shell".into(),
                     arguments: "{}".into(),
                     call_id: "2".into(),
+                    namespace: None,
                 },
                 ResponseItem::FunctionCallOutput {
                     call_id: "1".into(),

@@ -32,23 +32,66 @@ pub enum ToolSpec {
         description: String,
         format: Value,
     },
+    /// Functions grouped under one name (Responses `namespace` tools: an MCP server's tools,
+    /// described by the server's instructions). Wires without namespaces get each function as
+    /// `<namespace>__<name>`.
+    Namespace {
+        name: String,
+        description: String,
+        tools: Vec<ToolSpec>,
+    },
+}
+
+/// A function's name on wires without namespaces (see [`as_functions`]).
+pub(crate) fn flat_name(namespace: Option<&str>, name: &str) -> String {
+    match namespace {
+        Some(namespace) => format!("{namespace}__{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// Every tool as a plain function, namespaces spread out, for wires that only have functions.
+pub(crate) fn as_functions(tools: &[ToolSpec]) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for tool in tools {
+        match tool {
+            ToolSpec::Namespace { name, tools, .. } => {
+                for (inner, description, parameters) in as_functions(tools) {
+                    out.push((flat_name(Some(name), &inner), description, parameters));
+                }
+            }
+            other => out.push(other.as_function()),
+        }
+    }
+    out
 }
 
 impl ToolSpec {
     pub fn name(&self) -> &str {
         match self {
-            ToolSpec::Function { name, .. } | ToolSpec::Freeform { name, .. } => name,
+            ToolSpec::Function { name, .. }
+            | ToolSpec::Freeform { name, .. }
+            | ToolSpec::Namespace { name, .. } => name,
         }
     }
 
-    /// The function form of a tool, for wires that only have functions.
-    pub(crate) fn as_function(&self) -> (String, String, Value) {
+    /// The function form of a tool, for wires that only have functions (a namespace: see
+    /// [`as_functions`]).
+    fn as_function(&self) -> (String, String, Value) {
         match self {
             ToolSpec::Function {
                 name,
                 description,
                 parameters,
             } => (name.clone(), description.clone(), parameters.clone()),
+            // Spread out by `as_functions`; alone, a namespace takes nothing.
+            ToolSpec::Namespace {
+                name, description, ..
+            } => (
+                name.clone(),
+                description.clone(),
+                serde_json::json!({"type": "object", "properties": {}}),
+            ),
             ToolSpec::Freeform {
                 name, description, ..
             } => (

@@ -47,26 +47,32 @@ fn reasoning(settings: &ModelSettings) -> Option<Value> {
     Some(r)
 }
 
+fn tool_json(tool: &ToolSpec) -> Value {
+    match tool {
+        ToolSpec::Function {
+            name,
+            description,
+            parameters,
+        } => json!({"type": "function", "name": name, "description": description,
+            "strict": false, "parameters": parameters}),
+        ToolSpec::Freeform {
+            name,
+            description,
+            format,
+        } => json!({"type": "custom", "name": name, "description": description,
+            "format": format}),
+        ToolSpec::Namespace {
+            name,
+            description,
+            tools,
+        } => json!({"type": "namespace", "name": name, "description": description,
+            "tools": tools.iter().map(tool_json).collect::<Vec<_>>()}),
+    }
+}
+
 fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
     let input: Vec<Value> = prompt.input.iter().filter_map(input_item).collect();
-    let tools: Vec<Value> = prompt
-        .tools
-        .iter()
-        .map(|t| match t {
-            ToolSpec::Function {
-                name,
-                description,
-                parameters,
-            } => json!({"type": "function", "name": name, "description": description,
-                "strict": false, "parameters": parameters}),
-            ToolSpec::Freeform {
-                name,
-                description,
-                format,
-            } => json!({"type": "custom", "name": name, "description": description,
-                "format": format}),
-        })
-        .collect();
+    let tools: Vec<Value> = prompt.tools.iter().map(tool_json).collect();
     let mut body = json!({
         "model": settings.model,
         "instructions": prompt.instructions,

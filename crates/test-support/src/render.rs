@@ -141,7 +141,14 @@ fn render_responses(events: &[Ev], request: &Value) -> Vec<Vec<String>> {
                 call_id,
                 name,
                 arguments,
-            } => frames.push(function_call_done(i, call_id, name, arguments)),
+                namespace,
+            } => frames.push(function_call_done(
+                i,
+                call_id,
+                name,
+                arguments,
+                namespace.as_deref(),
+            )),
             Ev::CustomToolCall {
                 call_id,
                 name,
@@ -157,6 +164,7 @@ fn render_responses(events: &[Ev], request: &Value) -> Vec<Vec<String>> {
                 call_id,
                 shell_tool,
                 &shell_arguments(shell_tool, command),
+                None,
             )),
             Ev::Usage {
                 input,
@@ -194,13 +202,30 @@ fn render_responses(events: &[Ev], request: &Value) -> Vec<Vec<String>> {
     groups
 }
 
-fn function_call_done(i: usize, call_id: &str, name: &str, arguments: &str) -> String {
+fn function_call_done(
+    i: usize,
+    call_id: &str,
+    name: &str,
+    arguments: &str,
+    namespace: Option<&str>,
+) -> String {
+    let mut item = json!({"type": "function_call", "id": format!("fc_{i}"), "call_id": call_id,
+        "name": name, "arguments": arguments});
+    if let Some(namespace) = namespace {
+        item["namespace"] = json!(namespace);
+    }
     sse(
         "response.output_item.done",
-        &json!({"type": "response.output_item.done", "output_index": i,
-            "item": {"type": "function_call", "id": format!("fc_{i}"), "call_id": call_id,
-                "name": name, "arguments": arguments}}),
+        &json!({"type": "response.output_item.done", "output_index": i, "item": item}),
     )
+}
+
+/// A namespaced function's name on wires without namespaces.
+pub(crate) fn flat_name(name: &str, namespace: Option<&str>) -> String {
+    match namespace {
+        Some(namespace) => format!("{namespace}__{name}"),
+        None => name.to_string(),
+    }
 }
 
 fn chat_chunk(delta: Value, finish: Option<&str>) -> String {
@@ -247,7 +272,13 @@ fn render_chat(events: &[Ev], request: &Value) -> Vec<Vec<String>> {
                 call_id,
                 name,
                 arguments,
-            } => call(call_id, name, arguments, &mut frames),
+                namespace,
+            } => call(
+                call_id,
+                &flat_name(name, namespace.as_deref()),
+                arguments,
+                &mut frames,
+            ),
             Ev::CustomToolCall {
                 call_id,
                 name,

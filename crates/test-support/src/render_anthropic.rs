@@ -85,7 +85,11 @@ pub fn render(events: &[Ev], request: &Value) -> Vec<Vec<String>> {
                 call_id,
                 name,
                 arguments,
-            } => frames = tool_use(call_id, name, arguments, index),
+                namespace,
+            } => {
+                let name = crate::render::flat_name(name, namespace.as_deref());
+                frames = tool_use(call_id, &name, arguments, index);
+            }
             Ev::CustomToolCall {
                 call_id,
                 name,

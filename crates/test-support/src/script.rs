@@ -16,6 +16,9 @@ pub enum Ev {
         call_id: String,
         name: String,
         arguments: String,
+        /// The namespace tool it belongs to (Responses wire); other wires call
+        /// `<namespace>__<name>`.
+        namespace: Option<String>,
     },
     /// A freeform (custom) tool call with raw input; on the Chat wire it becomes a function call
     /// with `{"input": ...}`.

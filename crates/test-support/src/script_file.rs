@@ -10,7 +10,7 @@
 //! ```
 //!
 //! Event keys: `text`, `reasoning`, `shell` (+ `call_id`), `function` (+ `call_id`,
-//! `arguments` as a JSON value or string), `custom` (+ `call_id`, `input`), `usage` as
+//! `arguments` as a JSON value or string, `namespace`), `custom` (+ `call_id`, `input`), `usage` as
 //! `[input, cached, output, reasoning]`, `failed` (+ `message`).
 
 use serde_json::Value;
@@ -84,6 +84,7 @@ fn parse_event(e: &Value, n: usize) -> Result<Ev, String> {
             call_id,
             name,
             arguments,
+            namespace: s("namespace"),
         });
     }
     if let Some(name) = s("custom") {

@@ -1,6 +1,10 @@
 //! Engine events in, thread events out.
 
-use codex_protocol::{EventMsg, ExecCommandEndEvent, FileChange, StepStatus, UpdatePlanArgs};
+use codex_protocol::{
+    EventMsg, ExecCommandEndEvent, FileChange, McpInvocation, McpStartupStatus, StepStatus,
+    UpdatePlanArgs,
+};
+use serde_json::Value;
 
 use crate::types::*;
 
@@ -17,6 +21,8 @@ pub struct ThreadEventMapper {
     next_item: u64,
     /// Commands begun and not yet ended: call id, item id, command line.
     open_commands: Vec<(String, String, String)>,
+    /// MCP tool calls begun and not yet ended: call id, item id.
+    open_mcp_calls: Vec<(String, String)>,
     /// Changes of patches begun and not yet ended, by call id.
     open_patches: Vec<(String, Vec<FileUpdateChange>)>,
     todo_item: Option<String>,
@@ -26,6 +32,58 @@ pub struct ThreadEventMapper {
     in_turn: bool,
     /// Warnings from before the first turn, reported once it starts.
     early: Vec<String>,
+}
+
+/// An `mcp_tool_call` item: in progress until `result` is given. A result the server marks
+/// `isError` is `failed` with its content; a call that produced no result is `failed` with an
+/// error.
+fn mcp_details(invocation: &McpInvocation, result: Option<&Result<Value, String>>) -> ItemDetails {
+    let (result, error, status) = match result {
+        None => (None, None, ItemStatus::InProgress),
+        Some(Ok(value)) => {
+            let failed = value
+                .get("isError")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let content = value
+                .get("content")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let structured_content = value
+                .get("structuredContent")
+                .cloned()
+                .unwrap_or(Value::Null);
+            let status = if failed {
+                ItemStatus::Failed
+            } else {
+                ItemStatus::Completed
+            };
+            (
+                Some(McpToolResult {
+                    content,
+                    structured_content,
+                }),
+                None,
+                status,
+            )
+        }
+        Some(Err(message)) => (
+            None,
+            Some(ThreadError {
+                message: message.clone(),
+            }),
+            ItemStatus::Failed,
+        ),
+    };
+    ItemDetails::McpToolCall {
+        server: invocation.server.clone(),
+        tool: invocation.tool.clone(),
+        arguments: invocation.arguments.clone().unwrap_or(Value::Null),
+        result,
+        error,
+        status,
+    }
 }
 
 impl ThreadEventMapper {
@@ -87,6 +145,40 @@ impl ThreadEventMapper {
                 }]
             }
             EventMsg::ExecCommandEnd(e) => vec![self.command_done(e)],
+            // A server that failed to start is reported like a warning: it costs its tools,
+            // not the run.
+            EventMsg::McpStartupUpdate(update) => match &update.status {
+                McpStartupStatus::Failed { error } => self.map(&EventMsg::Warning {
+                    message: format!("MCP server `{}` failed to start: {error}", update.server),
+                }),
+                _ => Vec::new(),
+            },
+            EventMsg::McpToolCallBegin(e) => {
+                let id = self.item_id();
+                self.open_mcp_calls.push((e.call_id.clone(), id.clone()));
+                vec![ThreadEvent::ItemStarted {
+                    item: ThreadItem {
+                        id,
+                        details: mcp_details(&e.invocation, None),
+                    },
+                }]
+            }
+            EventMsg::McpToolCallEnd(e) => {
+                let id = match self
+                    .open_mcp_calls
+                    .iter()
+                    .position(|(c, _)| *c == e.call_id)
+                {
+                    Some(i) => self.open_mcp_calls.remove(i).1,
+                    None => self.item_id(),
+                };
+                vec![ThreadEvent::ItemCompleted {
+                    item: ThreadItem {
+                        id,
+                        details: mcp_details(&e.invocation, Some(&e.result)),
+                    },
+                }]
+            }
             EventMsg::PlanUpdate(plan) => vec![self.plan(plan)],
             EventMsg::PatchApplyBegin(e) => {
                 let changes = e

@@ -74,10 +74,11 @@ pub enum ItemDetails {
     McpToolCall {
         server: String,
         tool: String,
+        /// `null` when the call had no arguments.
         arguments: Value,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        /// `null` until the call ends, and when it failed without a result.
         result: Option<McpToolResult>,
-        #[serde(skip_serializing_if = "Option::is_none")]
+        /// Why the call failed, when the server gave no result.
         error: Option<ThreadError>,
         status: ItemStatus,
     },

@@ -8,7 +8,10 @@ use std::time::{Duration, Instant};
 
 use codex_config::Config;
 use codex_core::Codex;
-use codex_protocol::{EventMsg, Op, ReviewDecision, SessionConfiguredEvent, UserInput};
+use codex_protocol::{
+    ElicitationAction, EventMsg, McpStartupStatus, Op, ReviewDecision, SessionConfiguredEvent,
+    UserInput,
+};
 use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -614,6 +617,26 @@ impl App {
                     decision,
                 }
             }
+            ApprovalRequest::Mcp { id, .. } => Op::McpToolApproval {
+                id: id.clone(),
+                decision,
+            },
+            ApprovalRequest::Elicitation { id, server, .. } => Op::ResolveElicitation {
+                server_name: server.clone(),
+                id: id.clone(),
+                decision: match decision {
+                    ReviewDecision::Approved | ReviewDecision::ApprovedForSession => {
+                        ElicitationAction::Accept
+                    }
+                    ReviewDecision::Denied => ElicitationAction::Decline,
+                    ReviewDecision::Abort => ElicitationAction::Cancel,
+                },
+                content: matches!(
+                    decision,
+                    ReviewDecision::Approved | ReviewDecision::ApprovedForSession
+                )
+                .then(|| serde_json::json!({})),
+            },
         };
         if let (
             ApprovalRequest::Exec { command, .. },
@@ -727,6 +750,36 @@ impl App {
                 grant_root: request.grant_root,
                 cwd: self.config.cwd.clone(),
             }),
+            EventMsg::McpToolApprovalRequest(request) => self.ask(ApprovalRequest::Mcp {
+                id: request.call_id,
+                server: request.invocation.server,
+                tool: request.invocation.tool,
+                arguments: request
+                    .invocation
+                    .arguments
+                    .map(|a| a.to_string())
+                    .unwrap_or_default(),
+                description: request.description,
+            }),
+            EventMsg::ElicitationRequest(request) => self.ask(ApprovalRequest::Elicitation {
+                id: request.id,
+                server: request.server_name,
+                message: request.message,
+            }),
+            EventMsg::McpStartupUpdate(update) => {
+                if let McpStartupStatus::Failed { error } = update.status {
+                    self.finished.push(Cell::Warning {
+                        message: format!("MCP server `{}` failed to start: {error}", update.server),
+                    });
+                }
+            }
+            EventMsg::McpStartupComplete(_) | EventMsg::McpToolCallBegin(_) => {}
+            EventMsg::McpToolCallEnd(end) => {
+                self.flush_reasoning();
+                self.finished.push(Cell::Info {
+                    lines: crate::mcp::call_lines(&end, &self.theme),
+                });
+            }
             EventMsg::PatchApplyBegin(begin) => {
                 self.patches.insert(
                     begin.call_id,

@@ -26,12 +26,29 @@ pub enum ApprovalRequest {
         grant_root: Option<PathBuf>,
         cwd: PathBuf,
     },
+    /// A call of an MCP server's tool.
+    Mcp {
+        id: String,
+        server: String,
+        tool: String,
+        arguments: String,
+        description: String,
+    },
+    /// An MCP server asks the user something (an elicitation).
+    Elicitation {
+        id: String,
+        server: String,
+        message: String,
+    },
 }
 
 impl ApprovalRequest {
     pub fn id(&self) -> &str {
         match self {
-            ApprovalRequest::Exec { id, .. } | ApprovalRequest::Patch { id, .. } => id,
+            ApprovalRequest::Exec { id, .. }
+            | ApprovalRequest::Patch { id, .. }
+            | ApprovalRequest::Mcp { id, .. }
+            | ApprovalRequest::Elicitation { id, .. } => id,
         }
     }
 }
@@ -58,7 +75,26 @@ impl ApprovalView {
         }
     }
 
-    fn choices(&self) -> [Choice; 4] {
+    fn choices(&self) -> Vec<Choice> {
+        if let ApprovalRequest::Elicitation { .. } = self.request {
+            return vec![
+                Choice {
+                    key: 'y',
+                    label: "Yes",
+                    decision: ReviewDecision::Approved,
+                },
+                Choice {
+                    key: 'n',
+                    label: "No",
+                    decision: ReviewDecision::Denied,
+                },
+                Choice {
+                    key: 'x',
+                    label: "Cancel (Esc)",
+                    decision: ReviewDecision::Abort,
+                },
+            ];
+        }
         let (yes, always) = match self.request {
             ApprovalRequest::Exec { .. } => (
                 "Yes, run it",
@@ -68,8 +104,12 @@ impl ApprovalView {
                 "Yes, apply it",
                 "Yes, and do not ask again for these files in this session",
             ),
+            ApprovalRequest::Mcp { .. } | ApprovalRequest::Elicitation { .. } => (
+                "Yes, call it",
+                "Yes, and do not ask again for this tool in this session",
+            ),
         };
-        [
+        vec![
             Choice {
                 key: 'y',
                 label: yes,
@@ -190,6 +230,38 @@ impl ApprovalView {
                     ]));
                 }
                 push_reason(&mut out, reason.as_deref(), theme);
+            }
+            ApprovalRequest::Mcp {
+                server,
+                tool,
+                arguments,
+                description,
+                ..
+            } => {
+                out.push(Line::from(Span::styled(
+                    format!("Allow the agent to call the MCP tool {server}.{tool}?"),
+                    theme.bold(),
+                )));
+                if !arguments.is_empty() {
+                    out.push(Line::from(vec![
+                        Span::styled("  with ", theme.dim()),
+                        Span::styled(arguments.clone(), theme.command()),
+                    ]));
+                }
+                for line in description.lines().take(3) {
+                    out.push(Line::from(Span::styled(format!("  {line}"), theme.dim())));
+                }
+            }
+            ApprovalRequest::Elicitation {
+                server, message, ..
+            } => {
+                out.push(Line::from(Span::styled(
+                    format!("The MCP server {server} asks:"),
+                    theme.bold(),
+                )));
+                for line in message.lines() {
+                    out.push(Line::from(format!("  {line}")));
+                }
             }
         }
         out.push(Line::default());

@@ -12,6 +12,7 @@ pub mod highlight;
 mod history;
 mod input;
 pub mod markdown;
+mod mcp;
 mod notify;
 mod picker;
 mod popup;

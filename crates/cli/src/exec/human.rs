@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use codex_protocol::{EventMsg, FileChange, StepStatus};
+use codex_protocol::{EventMsg, FileChange, McpStartupStatus, StepStatus};
 
 use super::shell_join;
 
@@ -212,6 +212,70 @@ impl HumanOutput {
             }
             EventMsg::Warning { message } => {
                 writeln!(err, "{} {message}", self.paint(&YELLOW, "warning:"))?;
+            }
+            EventMsg::McpStartupUpdate(update) => {
+                if let McpStartupStatus::Failed { error } = &update.status {
+                    let message =
+                        format!("MCP server `{}` failed to start: {error}", update.server);
+                    writeln!(err, "{} {message}", self.paint(&YELLOW, "warning:"))?;
+                }
+            }
+            EventMsg::McpToolCallBegin(e) => {
+                let arguments = e
+                    .invocation
+                    .arguments
+                    .as_ref()
+                    .map(|a| a.to_string())
+                    .unwrap_or_default();
+                writeln!(
+                    err,
+                    "{} {}({arguments})",
+                    self.paint(&MAGENTA, "tool"),
+                    self.paint(
+                        &BOLD,
+                        &format!("{}.{}", e.invocation.server, e.invocation.tool)
+                    ),
+                )?;
+            }
+            EventMsg::McpToolCallEnd(e) => {
+                let failed = match &e.result {
+                    Ok(result) => result.get("isError").and_then(|v| v.as_bool()) == Some(true),
+                    Err(_) => true,
+                };
+                let status = if failed {
+                    self.paint(&RED, &format!("failed in {}ms:", e.duration_ms))
+                } else {
+                    self.paint(&GREEN, &format!("succeeded in {}ms:", e.duration_ms))
+                };
+                writeln!(err, "{status}")?;
+                let text = match &e.result {
+                    Ok(result) => result
+                        .get("content")
+                        .and_then(|c| c.as_array())
+                        .map(|blocks| {
+                            blocks
+                                .iter()
+                                .map(|b| match b.get("text").and_then(|t| t.as_str()) {
+                                    Some(text) => text.to_string(),
+                                    None => format!(
+                                        "[{}]",
+                                        b.get("type").and_then(|t| t.as_str()).unwrap_or("content")
+                                    ),
+                                })
+                                .collect::<Vec<_>>()
+                                .join("\n")
+                        })
+                        .unwrap_or_default(),
+                    Err(message) => message.clone(),
+                };
+                let lines: Vec<&str> = text.lines().collect();
+                for line in lines.iter().take(SHOWN_OUTPUT_LINES) {
+                    writeln!(err, "{}", self.paint(&DIM, line))?;
+                }
+                if lines.len() > SHOWN_OUTPUT_LINES {
+                    let more = format!("... +{} lines", lines.len() - SHOWN_OUTPUT_LINES);
+                    writeln!(err, "{}", self.paint(&DIM, &more))?;
+                }
             }
             EventMsg::StreamError { message } => {
                 writeln!(err, "{} {message}", self.paint(&YELLOW, "stream error:"))?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use codex_config::Config;
 use codex_core::Codex;
-use codex_protocol::{EventMsg, Op, ReviewDecision, TokenUsage, UserInput};
+use codex_protocol::{ElicitationAction, EventMsg, Op, ReviewDecision, TokenUsage, UserInput};
 use serde_json::Value;
 
 use crate::args::{ColorArg, ExecArgs, ExecCommand, SharedOptions};
@@ -239,6 +239,24 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
                     .submit(Op::PatchApproval {
                         id: request.call_id,
                         decision: ReviewDecision::Denied,
+                    })
+                    .await;
+            }
+            EventMsg::McpToolApprovalRequest(request) => {
+                let _ = codex
+                    .submit(Op::McpToolApproval {
+                        id: request.call_id,
+                        decision: ReviewDecision::Denied,
+                    })
+                    .await;
+            }
+            EventMsg::ElicitationRequest(request) => {
+                let _ = codex
+                    .submit(Op::ResolveElicitation {
+                        server_name: request.server_name,
+                        id: request.id,
+                        decision: ElicitationAction::Decline,
+                        content: None,
                     })
                     .await;
             }

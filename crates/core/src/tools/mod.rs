@@ -6,6 +6,8 @@
 
 mod grep_files;
 mod list_dir;
+mod mcp;
+mod mcp_resources;
 mod orchestrator;
 mod patch;
 mod plan;
@@ -50,6 +52,15 @@ pub enum ToolInput<'a> {
     Freeform { input: &'a str },
 }
 
+impl ToolInput<'_> {
+    fn text(&self) -> &str {
+        match self {
+            ToolInput::Function { arguments } => arguments,
+            ToolInput::Freeform { input } => input,
+        }
+    }
+}
+
 /// One call of a tool, with what it may use while it runs.
 pub struct ToolCall<'a> {
     pub call_id: &'a str,
@@ -75,10 +86,7 @@ impl ToolCall<'_> {
 
     /// The call's input as text: the JSON arguments, or the freeform input.
     pub fn raw_input(&self) -> &str {
-        match self.input {
-            ToolInput::Function { arguments } => arguments,
-            ToolInput::Freeform { input } => input,
-        }
+        self.input.text()
     }
 }
 
@@ -130,12 +138,14 @@ pub struct ToolRegistry {
     entries: HashMap<String, Entry>,
     /// Names in registration order, so the model sees a stable list.
     order: Vec<String>,
+    /// The session's MCP servers' tools, which come and go as servers start.
+    mcp: Option<mcp::McpTools>,
 }
 
 impl ToolRegistry {
     /// Adds a tool offered to the model.
     pub fn register(&mut self, handler: Arc<dyn ToolHandler>) -> Result<(), DuplicateTool> {
-        let name = tool_name(&handler.spec()).to_string();
+        let name = handler.spec().name().to_string();
         self.insert(name, handler, true)
     }
 
@@ -158,14 +168,37 @@ impl ToolRegistry {
         Ok(())
     }
 
-    /// The specs offered to the model, in registration order.
+    /// Adds the session's MCP servers: their tools (as each server becomes ready) and the
+    /// resource tools. `namespaced`: offer each server as one `namespace` tool.
+    pub(crate) fn attach_mcp(
+        &mut self,
+        manager: Arc<codex_mcp::McpManager>,
+        namespaced: bool,
+    ) -> Result<(), DuplicateTool> {
+        for tool in mcp_resources::resource_tools(&manager) {
+            self.register(tool)?;
+        }
+        self.mcp = Some(mcp::McpTools {
+            manager,
+            namespaced,
+        });
+        Ok(())
+    }
+
+    /// The specs offered to the model: the registered tools in registration order, then the
+    /// tools of the MCP servers ready now.
     pub fn specs(&self) -> Vec<ToolSpec> {
-        self.order
+        let mut specs: Vec<ToolSpec> = self
+            .order
             .iter()
             .filter_map(|n| self.entries.get(n))
             .filter(|e| e.offered)
             .map(|e| e.handler.spec())
-            .collect()
+            .collect();
+        if let Some(mcp) = &self.mcp {
+            specs.extend(mcp.specs());
+        }
+        specs
     }
 
     /// Answers one call of the model with exactly one output item: the handler's, or an error
@@ -174,11 +207,16 @@ impl ToolRegistry {
         &self,
         turn: &TurnContext,
         name: &str,
+        namespace: Option<&str>,
         call_id: &str,
         input: ToolInput<'_>,
     ) -> ResponseItem {
-        let output = match self.entries.get(name) {
-            Some(entry) => {
+        let mcp_server = self
+            .mcp
+            .as_ref()
+            .and_then(|mcp| Some((mcp, mcp.server_for(name, namespace)?)));
+        let output = match (self.entries.get(name), mcp_server) {
+            (Some(entry), _) if namespace.is_none() => {
                 let call = ToolCall {
                     call_id,
                     input,
@@ -186,7 +224,14 @@ impl ToolRegistry {
                 };
                 entry.handler.handle(call).await
             }
-            None => ToolOutput::error(format!("unsupported call: {name}")),
+            (_, Some((mcp, server))) => {
+                mcp.call(turn, call_id, &server, name, namespace, input.text())
+                    .await
+            }
+            _ => ToolOutput::error(format!(
+                "unsupported call: {}{name}",
+                namespace.map(|n| format!("{n}.")).unwrap_or_default()
+            )),
         };
         let call_id = call_id.to_string();
         match input {
@@ -202,12 +247,6 @@ impl ToolRegistry {
     }
 }
 
-fn tool_name(spec: &ToolSpec) -> &str {
-    match spec {
-        ToolSpec::Function { name, .. } | ToolSpec::Freeform { name, .. } => name,
-    }
-}
-
 /// Every name a built-in tool may be registered under, offered or not, whatever the model:
 /// a front-end's own tools must use other names.
 pub const BUILT_IN_TOOL_NAMES: &[&str] = &[
@@ -220,6 +259,9 @@ pub const BUILT_IN_TOOL_NAMES: &[&str] = &[
     "read_file",
     "list_dir",
     "view_image",
+    "list_mcp_resources",
+    "list_mcp_resource_templates",
+    "read_mcp_resource",
 ];
 
 /// The built-in tools for this session's model and wire, then `extra` (tools given by the
@@ -302,6 +344,7 @@ mod tests {
             .map(|s| match s {
                 ToolSpec::Function { name, .. } => (name.clone(), false),
                 ToolSpec::Freeform { name, .. } => (name.clone(), true),
+                ToolSpec::Namespace { name, .. } => (name.clone(), false),
             })
             .collect()
     }

@@ -216,6 +216,7 @@ impl AnthropicParser {
                         name,
                         arguments,
                         call_id: id,
+                        namespace: None,
                     }
                 })
             }

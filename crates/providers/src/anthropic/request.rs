@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{REDACTED_THINKING_ID, THINKING_ID};
 use crate::client::ModelSettings;
-use crate::prompt::Prompt;
+use crate::prompt::{Prompt, as_functions, flat_name};
 
 /// `max_tokens` when the user sets no `model_max_output_tokens`: room for the answer, on top
 /// of the thinking budget when thinking is on. The API requires the field.
@@ -56,11 +56,9 @@ pub(crate) fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
             "cache_control": {"type": "ephemeral"}}]);
     }
     if !prompt.tools.is_empty() {
-        body["tools"] = prompt
-            .tools
-            .iter()
-            .map(|t| {
-                let (name, description, parameters) = t.as_function();
+        body["tools"] = as_functions(&prompt.tools)
+            .into_iter()
+            .map(|(name, description, parameters)| {
                 json!({"name": name, "description": description, "input_schema": parameters})
             })
             .collect();
@@ -188,10 +186,12 @@ fn messages(input: &[ResponseItem]) -> Vec<Value> {
                 name,
                 arguments,
                 call_id,
+                namespace,
                 ..
             } => m.push(
                 "assistant",
-                json!({"type": "tool_use", "id": call_id, "name": name,
+                json!({"type": "tool_use", "id": call_id,
+                    "name": flat_name(namespace.as_deref(), name),
                     "input": tool_input(arguments)}),
             ),
             ResponseItem::CustomToolCall {

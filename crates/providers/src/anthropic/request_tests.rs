@@ -26,6 +26,7 @@ fn call(id: &str) -> ResponseItem {
         name: "shell".into(),
         arguments: r#"{"command":["ls"]}"#.into(),
         call_id: id.into(),
+        namespace: None,
     }
 }
 
@@ -336,6 +337,7 @@ fn arguments_that_are_not_an_object_are_kept() {
             name: "shell".into(),
             arguments: "{\"command\": [\"ls\"".into(),
             call_id: "bad".into(),
+            namespace: None,
         },
         output("bad", "failed to parse function arguments"),
     ]);

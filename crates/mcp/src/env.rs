@@ -1,0 +1,53 @@
+//! The environment a stdio server starts with: a few variables every program needs, then the
+//! ones its config names (`env_vars`, taken from ours), then its `env`. Nothing else of ours —
+//! API keys, broker credentials, tokens — reaches a server unless the config names it.
+
+use std::collections::BTreeMap;
+
+/// What every stdio server gets from our environment, when set.
+pub const BASE_VARS: &[&str] = &[
+    "HOME", "LOGNAME", "PATH", "SHELL", "USER", "LANG", "LC_ALL", "TERM", "TMPDIR", "TZ",
+];
+
+/// `parent` is our environment; `env_vars` and `env` come from the server's config.
+pub fn server_env(
+    parent: &[(String, String)],
+    env_vars: &[String],
+    env: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for (name, value) in parent {
+        if BASE_VARS.contains(&name.as_str()) || env_vars.iter().any(|v| v == name) {
+            out.insert(name.clone(), value.clone());
+        }
+    }
+    for (name, value) in env {
+        out.insert(name.clone(), value.clone());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_base_and_named_variables_pass() {
+        let parent: Vec<(String, String)> = [
+            ("PATH", "/bin"),
+            ("HOME", "/home/u"),
+            ("OPENAI_API_KEY", "sk-secret"),
+            ("BROKER_PASSWORD", "hunter2"),
+            ("MEMORY_FILE", "/tmp/m.json"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let env = BTreeMap::from([("DEBUG".to_string(), "1".to_string())]);
+        let out = server_env(&parent, &["MEMORY_FILE".to_string()], &env);
+        assert_eq!(
+            out.keys().map(String::as_str).collect::<Vec<_>>(),
+            ["DEBUG", "HOME", "MEMORY_FILE", "PATH"]
+        );
+    }
+}

@@ -83,6 +83,11 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Manage the MCP servers in config.toml.
+    Mcp {
+        #[command(subcommand)]
+        command: McpCommand,
+    },
     /// Recorded sessions.
     Sessions {
         #[command(subcommand)]
@@ -116,6 +121,44 @@ pub struct SandboxArgs {
 
     /// The command and its arguments.
     #[arg(last = true, required = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum McpCommand {
+    /// The configured servers.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One server's settings.
+    Get {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a server: `add NAME [--env K=V]... -- COMMAND ARGS...` (stdio) or
+    /// `add NAME --url URL [--bearer-token-env-var VAR]` (streamable HTTP).
+    Add(McpAddArgs),
+    /// Remove a server.
+    Remove { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct McpAddArgs {
+    /// The server's name (letters, digits, `_` and `-`); its tools are `mcp__<name>__<tool>`.
+    pub name: String,
+    /// An environment variable for a stdio server, `KEY=VALUE` (repeatable).
+    #[arg(long, value_name = "KEY=VALUE", conflicts_with = "url")]
+    pub env: Vec<String>,
+    /// The URL of a streamable-HTTP server.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// The environment variable holding the bearer token for `--url`.
+    #[arg(long, requires = "url")]
+    pub bearer_token_env_var: Option<String>,
+    /// The command that starts a stdio server, and its arguments.
+    #[arg(last = true, conflicts_with = "url")]
     pub command: Vec<String>,
 }
 

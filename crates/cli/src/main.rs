@@ -7,6 +7,7 @@ mod exec;
 mod hardening;
 mod interactive;
 mod logging;
+mod mcp_cmd;
 mod sandbox_cmd;
 mod sessions_cmd;
 mod setup;
@@ -61,6 +62,7 @@ fn main() {
                 (None, false) => interactive::ResumeArg::Pick { all },
             }),
         }),
+        Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
         Some(Command::Sessions {
             command: args::SessionsCommand::List { all, json },
         }) => sessions_cmd::list(&cli.shared, all, json),

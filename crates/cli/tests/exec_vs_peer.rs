@@ -35,7 +35,7 @@ fn peer_bin() -> PathBuf {
 
 /// Runs one agent on `steps`; returns its stdout lines as they were printed.
 fn run_agent(binary: &PathBuf, steps: Vec<Step>, extra: &[&str]) -> (Vec<String>, i32) {
-    run_agent_as(binary, steps, extra, "mock-model", &[])
+    run_agent_as(binary, steps, extra, "mock-model", &[], "")
 }
 
 /// [`run_agent`] with a chosen model name and extra environment variables.
@@ -45,13 +45,15 @@ fn run_agent_as(
     extra: &[&str],
     model: &str,
     envs: &[(&str, &str)],
+    config_extra: &str,
 ) -> (Vec<String>, i32) {
     let server = MockServer::start(steps).unwrap();
     let sb = Sandbox::new();
     sb.write_config(&format!(
         "model = \"{model}\"\nmodel_provider = \"mock\"\n\
          [model_providers.mock]\nname = \"mock\"\nbase_url = \"{}\"\nwire_api = \"responses\"\n\
-         env_key = \"MOCK_API_KEY\"\nstream_max_retries = 1\nrequest_max_retries = 0\n",
+         env_key = \"MOCK_API_KEY\"\nstream_max_retries = 1\nrequest_max_retries = 0\n\
+         {config_extra}",
         server.url()
     ));
     let mut cmd = Command::new(binary);
@@ -250,9 +252,9 @@ fn a_script_runs_in_the_login_shell() {
             })
             .collect()
     };
-    let (peer, _) = run_agent_as(&peer_bin(), steps.clone(), &[], model, &env);
+    let (peer, _) = run_agent_as(&peer_bin(), steps.clone(), &[], model, &env, "");
     let ours_bin = PathBuf::from(env!("CARGO_BIN_EXE_codex"));
-    let (ours, code) = run_agent_as(&ours_bin, steps, &[], model, &env);
+    let (ours, code) = run_agent_as(&ours_bin, steps, &[], model, &env, "");
     assert_eq!(code, 0, "{ours:?}");
     let (peer_commands, our_commands) = (commands(&peer), commands(&ours));
     assert_eq!(our_commands.len(), 2, "{ours:?}");
@@ -261,4 +263,64 @@ fn a_script_runs_in_the_login_shell() {
         "{our_commands:?}"
     );
     assert_eq!(peer_commands, our_commands);
+}
+
+#[test]
+fn mcp_tool_calls() {
+    let bin = std::env::var_os("CODEX_MCP_SERVERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/mcp/node_modules/.bin")
+        });
+    let everything = bin.join("mcp-server-everything");
+    assert!(everything.exists(), "run `npm ci` in tests/mcp");
+    let config = format!(
+        "[mcp_servers.everything]\ncommand = \"{}\"\n",
+        everything.display()
+    );
+    let call = |id: &str, name: &str, arguments: &str| Ev::FunctionCall {
+        call_id: id.into(),
+        name: name.into(),
+        arguments: arguments.into(),
+        namespace: Some("mcp__everything".into()),
+    };
+    // Neither agent holds the first request for its servers: the first round asks the
+    // server for its templates (which waits for it), so the tools are there for the second.
+    let steps = vec![
+        Step::stream(vec![
+            Ev::FunctionCall {
+                call_id: "c0".into(),
+                name: "list_mcp_resource_templates".into(),
+                arguments: r#"{"server":"everything"}"#.into(),
+                namespace: None,
+            },
+            usage(10, 0, 1, 0),
+        ]),
+        Step::stream(vec![
+            call("c1", "echo", r#"{"message":"ping"}"#),
+            call("c2", "get_sum", r#"{"a":"x"}"#),
+            call("c3", "get_structured_content", r#"{"location":"Chicago"}"#),
+            call("c4", "get_tiny_image", ""),
+            call("c5", "no_such_tool", "{}"),
+            usage(10, 0, 1, 0),
+        ]),
+        Step::stream(vec![Ev::Text("done".into()), usage(20, 5, 2, 1)]),
+    ];
+    let model = "mock-model";
+    let (peer, peer_code) = run_agent_as(&peer_bin(), steps.clone(), &[], model, &[], &config);
+    let ours_bin = PathBuf::from(env!("CARGO_BIN_EXE_codex"));
+    let (ours, our_code) = run_agent_as(&ours_bin, steps, &[], model, &[], &config);
+    // The peer runs a response's MCP calls side by side, so its events interleave as the
+    // calls happen to finish; the events themselves must agree, text for text.
+    let (mut peer_n, mut ours_n) = (normalise(&peer), normalise(&ours));
+    peer_n.sort();
+    ours_n.sort();
+    assert_eq!(
+        peer_n,
+        ours_n,
+        "events differ\n--- peer ---\n{}\n--- ours ---\n{}",
+        peer.join("\n"),
+        ours.join("\n")
+    );
+    assert_eq!(peer_code, our_code);
 }

@@ -1,5 +1,5 @@
-//! Changes the program itself makes to `config.toml` (recording whether a project folder is
-//! trusted). The file is edited in place with `toml_edit`, so the user's comments, order and
+//! Changes the program itself makes to `config.toml`: recording whether a project folder is
+//! trusted, and adding or removing MCP servers (`codex mcp add|remove`). The file is edited in place with `toml_edit`, so the user's comments, order and
 //! formatting stay, and replaced atomically (a new file renamed over the old one, with the old
 //! one's permissions), so a crash leaves the old file or the new one, never half of one.
 
@@ -48,6 +48,121 @@ pub fn set_project_trust(
     project: &Path,
     level: TrustLevel,
 ) -> Result<(), String> {
+    edit_file(config_path, |doc| {
+        let what = config_path.display();
+        let projects = doc
+            .entry("projects")
+            .or_insert_with(|| {
+                let mut table = Table::new();
+                table.set_implicit(true);
+                Item::Table(table)
+            })
+            .as_table_like_mut()
+            .ok_or_else(|| format!("{what}: `projects` is not a table"))?;
+        let key = project.to_string_lossy().into_owned();
+        let entry = projects
+            .entry(&key)
+            .or_insert_with(|| Item::Table(Table::new()))
+            .as_table_like_mut()
+            .ok_or_else(|| format!("{what}: `projects.\"{key}\"` is not a table"))?;
+        entry.insert("trust_level", value(level_name(level)));
+        Ok(())
+    })
+}
+
+/// A new `[mcp_servers.<name>]` entry, as `codex mcp add` takes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NewMcpServer {
+    Stdio {
+        command: String,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+    },
+    Http {
+        url: String,
+        bearer_token_env_var: Option<String>,
+    },
+}
+
+/// Adds (or replaces) `[mcp_servers.<name>]`; the rest of the file is left as it was.
+pub fn add_mcp_server(config_path: &Path, name: &str, server: &NewMcpServer) -> Result<(), String> {
+    edit_file(config_path, |doc| {
+        let servers = mcp_servers_table(doc, config_path)?;
+        let mut table = Table::new();
+        match server {
+            NewMcpServer::Stdio { command, args, env } => {
+                table.insert("command", value(command.as_str()));
+                if !args.is_empty() {
+                    let list: toml_edit::Array = args.iter().map(String::as_str).collect();
+                    table.insert("args", value(list));
+                }
+                if !env.is_empty() {
+                    let mut vars = Table::new();
+                    for (k, v) in env {
+                        vars.insert(k, value(v.as_str()));
+                    }
+                    table.insert("env", Item::Table(vars));
+                }
+            }
+            NewMcpServer::Http {
+                url,
+                bearer_token_env_var,
+            } => {
+                table.insert("url", value(url.as_str()));
+                if let Some(var) = bearer_token_env_var {
+                    table.insert("bearer_token_env_var", value(var.as_str()));
+                }
+            }
+        }
+        servers.insert(name, Item::Table(table));
+        Ok(())
+    })
+}
+
+/// Removes `[mcp_servers.<name>]`; `Ok(false)` when there was none (the file is not touched).
+pub fn remove_mcp_server(config_path: &Path, name: &str) -> Result<bool, String> {
+    let mut removed = false;
+    let present = match read_text_file(config_path, MAX_CONFIG_FILE_BYTES) {
+        Ok(text) => {
+            let doc: DocumentMut = text
+                .parse()
+                .map_err(|e| format!("{}: {e}", config_path.display()))?;
+            doc.get("mcp_servers").and_then(|s| s.get(name)).is_some()
+        }
+        Err(e) if e.is_not_found() => false,
+        Err(e) => return Err(e.to_string()),
+    };
+    if !present {
+        return Ok(false);
+    }
+    edit_file(config_path, |doc| {
+        let servers = mcp_servers_table(doc, config_path)?;
+        removed = servers.remove(name).is_some();
+        Ok(())
+    })?;
+    Ok(removed)
+}
+
+fn mcp_servers_table<'a>(
+    doc: &'a mut DocumentMut,
+    config_path: &Path,
+) -> Result<&'a mut dyn toml_edit::TableLike, String> {
+    doc.entry("mcp_servers")
+        .or_insert_with(|| {
+            let mut table = Table::new();
+            table.set_implicit(true);
+            Item::Table(table)
+        })
+        .as_table_like_mut()
+        .ok_or_else(|| format!("{}: `mcp_servers` is not a table", config_path.display()))
+}
+
+/// Reads `config_path` (an empty document when it does not exist), lets `change` edit it, and
+/// writes it back atomically, creating the file (mode 0600) and its directory when needed.
+fn edit_file(
+    config_path: &Path,
+    change: impl FnOnce(&mut DocumentMut) -> Result<(), String>,
+) -> Result<(), String> {
     let what = config_path.display();
     let (text, existed) = match read_text_file(config_path, MAX_CONFIG_FILE_BYTES) {
         Ok(text) => (text, true),
@@ -55,22 +170,7 @@ pub fn set_project_trust(
         Err(e) => return Err(e.to_string()),
     };
     let mut doc: DocumentMut = text.parse().map_err(|e| format!("{what}: {e}"))?;
-    let projects = doc
-        .entry("projects")
-        .or_insert_with(|| {
-            let mut table = Table::new();
-            table.set_implicit(true);
-            Item::Table(table)
-        })
-        .as_table_like_mut()
-        .ok_or_else(|| format!("{what}: `projects` is not a table"))?;
-    let key = project.to_string_lossy().into_owned();
-    let entry = projects
-        .entry(&key)
-        .or_insert_with(|| Item::Table(Table::new()))
-        .as_table_like_mut()
-        .ok_or_else(|| format!("{what}: `projects.\"{key}\"` is not a table"))?;
-    entry.insert("trust_level", value(level_name(level)));
+    change(&mut doc)?;
     let dir = config_path
         .parent()
         .ok_or_else(|| format!("{what} has no parent directory"))?;
@@ -183,6 +283,40 @@ mod tests {
                 0o600
             );
         }
+    }
+
+    #[test]
+    fn mcp_servers_are_added_and_removed_without_disturbing_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "# mine\nmodel = \"o3\" # keep\n").unwrap();
+        let docs = NewMcpServer::Stdio {
+            command: "npx".into(),
+            args: vec!["-y".into(), "server".into()],
+            env: vec![("A".into(), "1".into())],
+        };
+        add_mcp_server(&path, "docs", &docs).unwrap();
+        let web = NewMcpServer::Http {
+            url: "https://example.com/mcp".into(),
+            bearer_token_env_var: Some("TOK".into()),
+        };
+        add_mcp_server(&path, "web", &web).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            "# mine\nmodel = \"o3\" # keep\n\n[mcp_servers.docs]\ncommand = \"npx\"\n\
+             args = [\"-y\", \"server\"]\n\n[mcp_servers.docs.env]\nA = \"1\"\n\n\
+             [mcp_servers.web]\nurl = \"https://example.com/mcp\"\nbearer_token_env_var = \"TOK\"\n"
+        );
+        assert!(remove_mcp_server(&path, "docs").unwrap());
+        assert!(!remove_mcp_server(&path, "docs").unwrap());
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.starts_with("# mine\nmodel = \"o3\" # keep\n"),
+            "{text}"
+        );
+        assert!(!text.contains("docs"), "{text}");
+        assert!(text.contains("[mcp_servers.web]"), "{text}");
     }
 
     #[test]

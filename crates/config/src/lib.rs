@@ -27,13 +27,13 @@ mod schema;
 mod tables;
 
 pub use config::*;
-pub use edit::{project_trust, set_project_trust};
+pub use edit::{NewMcpServer, add_mcp_server, project_trust, remove_mcp_server, set_project_trust};
 pub use error::ConfigError;
 pub use file::{FileError, MAX_CONFIG_FILE_BYTES, read_text_file, read_text_prefix};
 pub use layers::{Layered, Source, dotted};
 pub use load::{
-    DEFAULT_MODEL, DEFAULT_OSS_MODEL, FlagOverrides, FlagValue, LoadOptions, Loaded, load,
-    show_entries,
+    DEFAULT_MODEL, DEFAULT_OSS_MODEL, FlagOverrides, FlagValue, LoadOptions, Loaded,
+    find_codex_home, load, show_entries,
 };
 pub use model_family::{
     DEFAULT_CONTEXT_WINDOW, FILE_TOOLS, ModelFamily, PatchToolForm, Price, ShellToolForm,

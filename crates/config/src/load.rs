@@ -268,6 +268,12 @@ fn apply_oss_flag(effective: &mut Layered) {
     effective.merge(&table, &mut |_| Source::Flag("--oss".into()));
 }
 
+/// `$CODEX_HOME`, or `~/.codex`, from this process's environment — without reading any file
+/// (for commands that edit `config.toml` and must work when it does not load).
+pub fn find_codex_home() -> Result<PathBuf, ConfigError> {
+    codex_home_from(&|name: &str| std::env::var(name).ok())
+}
+
 fn codex_home_from(lookup: &dyn Fn(&str) -> Option<String>) -> Result<PathBuf, ConfigError> {
     if let Some(home) = lookup("CODEX_HOME").filter(|v| !v.is_empty()) {
         return Ok(PathBuf::from(home));

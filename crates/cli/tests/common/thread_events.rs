@@ -144,6 +144,35 @@ fn check_item(ty: &str, item: &Value) -> Result<(), String> {
             }
             Ok(())
         }
+        "mcp_tool_call" => {
+            need_str("server")?;
+            need_str("tool")?;
+            let status = item["status"].as_str().unwrap_or("");
+            if !["in_progress", "completed", "failed"].contains(&status) {
+                return Err(format!("bad status {status}"));
+            }
+            for key in ["arguments", "result", "error"] {
+                if item.get(key).is_none() {
+                    return Err(format!("mcp_tool_call needs `{key}` (null when unset)"));
+                }
+            }
+            let result = &item["result"];
+            if !result.is_null()
+                && (!result["content"].is_array() || result.get("structured_content").is_none())
+            {
+                return Err(format!("bad result {result}"));
+            }
+            if !item["error"].is_null() && !item["error"]["message"].is_string() {
+                return Err("error needs a message".into());
+            }
+            if status == "in_progress" && !(result.is_null() && item["error"].is_null()) {
+                return Err("a call in progress has no result or error yet".into());
+            }
+            if status == "completed" && result.is_null() {
+                return Err("a completed call has a result".into());
+            }
+            Ok(())
+        }
         other => Err(format!("unknown item type {other}")),
     }
 }

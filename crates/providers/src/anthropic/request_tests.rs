@@ -323,7 +323,7 @@ fn output_schema_is_asked_for_in_the_system_prompt() {
     let system = b["system"][0]["text"].as_str().unwrap();
     assert!(system.starts_with("be brief\n\n"), "{system}");
     assert!(
-        system.contains(r#"{"required":["answer"],"type":"object"}"#),
+        system.contains(r#"{"type":"object","required":["answer"]}"#),
         "{system}"
     );
 }

@@ -83,6 +83,11 @@ pub enum Command {
         #[arg(long)]
         all: bool,
     },
+    /// Serve the agent over MCP on stdin/stdout (tools `codex` and `codex-reply`).
+    McpServer {
+        #[command(flatten)]
+        shared: SharedOptions,
+    },
     /// Manage the MCP servers in config.toml.
     Mcp {
         #[command(subcommand)]

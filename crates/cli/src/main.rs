@@ -63,6 +63,9 @@ fn main() {
             }),
         }),
         Some(Command::Mcp { command }) => mcp_cmd::run(&cli.shared, command),
+        Some(Command::McpServer { shared }) => {
+            mcp_cmd::serve(&merge(&cli.shared, &shared), cli.approval)
+        }
         Some(Command::Sessions {
             command: args::SessionsCommand::List { all, json },
         }) => sessions_cmd::list(&cli.shared, all, json),

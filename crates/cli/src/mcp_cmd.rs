@@ -8,7 +8,58 @@ use codex_config::{McpServerConfig, McpTransport, NewMcpServer};
 use serde_json::{Value, json};
 
 use crate::args::{McpAddArgs, McpCommand, SharedOptions};
-use crate::setup::{Extra, load_config};
+use crate::setup::{Extra, adjust_config, load_config, process_env, start_options};
+
+/// `codex mcp-server`: serves until the client closes stdin.
+pub fn serve(shared: &SharedOptions, approval: Option<crate::args::ApprovalArg>) -> i32 {
+    let extra = Extra {
+        approval: approval.map(Into::into),
+        exec: false,
+    };
+    // Fail early, with the reason, on a config that does not load.
+    let loaded = match load_config(shared, extra) {
+        Ok(loaded) => loaded,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 1;
+        }
+    };
+    crate::logging::init(&loaded.config.codex_home);
+    for warning in &loaded.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let extra = Extra {
+        approval: approval.map(Into::into),
+        exec: false,
+    };
+    let options = codex_mcp_server::ServerOptions {
+        base: start_options(shared, extra),
+        env: process_env(),
+        adjust: std::sync::Arc::new(|config: &mut codex_config::Config| {
+            adjust_config(config);
+            // Sandboxed commands are started through this executable, re-run as the helper.
+            config.sandbox_exe = std::env::current_exe().ok();
+        }),
+    };
+    // One thread serves: the sessions wait on the model and on commands, not on the CPU.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(codex_mcp_server::serve_stdio(options)) {
+        Ok(()) => 0,
+        Err(message) => {
+            eprintln!("error: {message}");
+            1
+        }
+    }
+}
 
 pub fn run(shared: &SharedOptions, command: McpCommand) -> i32 {
     let result = match command {

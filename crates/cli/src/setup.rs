@@ -30,7 +30,34 @@ pub struct Extra {
 }
 
 pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, String> {
-    let start = StartOptions {
+    let mut loaded = codex_frontend::load_config(&start_options(options, extra), process_env())?;
+    adjust_config(&mut loaded.config);
+    Ok(loaded)
+}
+
+/// What only this executable knows about a loaded config.
+pub fn adjust_config(config: &mut codex_config::Config) {
+    // Installed from npm, the platform package ships `rg` beside this binary (`../path/rg`).
+    config.bundled_path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| codex_process::bundled_path_beside(&exe));
+}
+
+/// This process's environment, as a snapshot.
+pub fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The command-line options as the start options every front-end shares.
+pub fn start_options(options: &SharedOptions, extra: Extra) -> StartOptions {
+    StartOptions {
         config_overrides: options.config_overrides.clone(),
         model: options.model.clone(),
         profile: options.profile.clone(),
@@ -47,19 +74,5 @@ pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, Stri
         approval: extra.approval,
         never_ask: extra.exec,
         honour_codex_api_key: extra.exec,
-    };
-    let env: Vec<(String, String)> = std::env::vars_os()
-        .map(|(k, v)| {
-            (
-                k.to_string_lossy().into_owned(),
-                v.to_string_lossy().into_owned(),
-            )
-        })
-        .collect();
-    let mut loaded = codex_frontend::load_config(&start, env)?;
-    // Installed from npm, the platform package ships `rg` beside this binary (`../path/rg`).
-    loaded.config.bundled_path = std::env::current_exe()
-        .ok()
-        .and_then(|exe| codex_process::bundled_path_beside(&exe));
-    Ok(loaded)
+    }
 }

@@ -542,3 +542,101 @@ fn mcp_add_list_get_remove_edit_config_toml_in_place() {
         assert!(stderr(&out).contains("error"), "{bad:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn the_filesystem_and_memory_servers_work_through_the_engine() {
+    let s = Sandbox::new();
+    let work = s.work.path();
+    std::fs::write(work.join("notes.txt"), "broker: demo account\n").unwrap();
+    let memory_file = s.home.path().join("memory.jsonl");
+    s.write_config(&format!(
+        "[mcp_servers.fs]\ncommand = \"{}\"\nargs = [\"{}\"]\n\n\
+         [mcp_servers.memory]\ncommand = \"{}\"\nenv = {{ MEMORY_FILE_PATH = \"{}\" }}\n",
+        server("mcp-server-filesystem"),
+        work.display(),
+        server("mcp-server-memory"),
+        memory_file.display()
+    ));
+    let entities = json!({"entities": [{"name": "EURUSD", "entityType": "instrument",
+        "observations": ["traded on the demo account"]}]});
+    let mock = MockServer::start(vec![
+        Step::stream(vec![
+            call(
+                "c1",
+                "mcp__fs",
+                "read_text_file",
+                json!({"path": work.join("notes.txt")}),
+            ),
+            call(
+                "c2",
+                "mcp__fs",
+                "read_text_file",
+                json!({"path": "/etc/passwd"}),
+            ),
+            call("c3", "mcp__memory", "create_entities", entities),
+            call(
+                "c4",
+                "mcp__memory",
+                "search_nodes",
+                json!({"query": "EURUSD"}),
+            ),
+            // A long call that reports progress as it goes finishes like any other.
+            Ev::FunctionCall {
+                call_id: "c5".into(),
+                name: "trigger_long_running_operation".into(),
+                arguments: json!({"duration": 1, "steps": 3}).to_string(),
+                namespace: Some("mcp__everything".into()),
+            },
+        ]),
+        done(),
+    ])
+    .unwrap();
+    // server-everything too, for the long-running call.
+    let config = std::fs::read_to_string(s.home.path().join("config.toml")).unwrap();
+    s.write_config(&format!(
+        "{config}\n[mcp_servers.everything]\ncommand = \"{}\"\n",
+        server("mcp-server-everything")
+    ));
+    let out = run(s.exec(&mock, "responses").arg("--json").arg("remember"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    validate_thread_events(&json_lines(&out)).unwrap();
+    assert!(output_for(&mock, "c1").contains("broker: demo account"));
+    // The filesystem server keeps to the directories it was given.
+    let outside = output_for(&mock, "c2");
+    assert!(
+        outside.contains("denied") || outside.contains("outside"),
+        "{outside}"
+    );
+    assert!(output_for(&mock, "c3").contains("EURUSD"));
+    assert!(output_for(&mock, "c4").contains("traded on the demo account"));
+    assert!(
+        std::fs::read_to_string(&memory_file)
+            .unwrap()
+            .contains("EURUSD")
+    );
+    let long = output_for(&mock, "c5");
+    assert!(long.contains("completed"), "{long}");
+}
+
+#[test]
+fn a_required_server_that_fails_fails_the_run() {
+    let s = Sandbox::new();
+    s.write_config("[mcp_servers.broker]\ncommand = \"/no/such/broker-server\"\nrequired = true\n");
+    let mock = MockServer::start(vec![done()]).unwrap();
+    let out = run(s.exec(&mock, "responses").arg("--json").arg("trade"));
+    assert!(!out.status.success());
+    let events = json_lines(&out);
+    validate_thread_events(&events).unwrap();
+    let failed = events
+        .iter()
+        .find(|e| e["type"] == "turn.failed")
+        .expect("turn.failed");
+    let message = failed["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("MCP server `broker` failed to start"),
+        "{message}"
+    );
+    assert!(message.contains("marked `required`"), "{message}");
+    // The model was never asked.
+    assert!(mock.model_requests().is_empty());
+}

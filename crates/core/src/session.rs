@@ -353,6 +353,10 @@ async fn submission_loop(
                     | Op::McpToolApproval { id, decision } => {
                         session.resolve_approval(&id, decision);
                     }
+                    Op::ListMcpTools => {
+                        let servers = tools.mcp_statuses();
+                        session.events.send(&sub.id, EventMsg::McpListToolsResponse { servers });
+                    }
                     Op::ResolveElicitation { id, decision, content, .. } => {
                         session.elicitations.resolve(&id, decision, content);
                     }

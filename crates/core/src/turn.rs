@@ -104,6 +104,15 @@ pub(crate) async fn run_turn(
         finish_with_error(&session, &sub_id, error, None, TokenUsage::default());
         return;
     }
+    // Servers marked `required` must be up before the model is asked anything.
+    if let Some(message) = tools.required_mcp_failure().await {
+        let error = TurnError {
+            message,
+            kind: ErrorKind::Config,
+        };
+        finish_with_error(&session, &sub_id, error, None, TokenUsage::default());
+        return;
+    }
     session.record_items(input);
     let turn = TurnContext {
         session: session.clone(),

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use codex_config::McpServerConfig;
-use codex_protocol::{McpStartupComplete, McpStartupFailure, McpStartupStatus};
+use codex_protocol::{McpServerStatus, McpStartupComplete, McpStartupFailure, McpStartupStatus};
 use tokio::sync::watch;
 
 use crate::connection::{Connection, StartContext};
@@ -123,6 +123,41 @@ impl McpManager {
         self.servers.is_empty()
     }
 
+    /// Every enabled server as it is now.
+    pub fn statuses(&self) -> Vec<McpServerStatus> {
+        self.servers
+            .iter()
+            .map(|(name, server)| {
+                let (status, tools) = match &*server.state.borrow() {
+                    State::Starting => (McpStartupStatus::Starting, Vec::new()),
+                    State::Ready(connection) if connection.is_closed() => (
+                        McpStartupStatus::Failed {
+                            error: "the server has exited".into(),
+                        },
+                        Vec::new(),
+                    ),
+                    State::Ready(connection) => (
+                        McpStartupStatus::Ready {
+                            tools: connection.tools.len(),
+                        },
+                        connection.tools.iter().map(|t| t.name.clone()).collect(),
+                    ),
+                    State::Failed(error) => (
+                        McpStartupStatus::Failed {
+                            error: error.clone(),
+                        },
+                        Vec::new(),
+                    ),
+                };
+                McpServerStatus {
+                    server: name.clone(),
+                    status,
+                    tools,
+                }
+            })
+            .collect()
+    }
+
     /// The servers ready now, with their tools; servers still starting are left out.
     pub fn ready(&self) -> Vec<ReadyServer> {
         self.servers
@@ -160,6 +195,22 @@ impl McpManager {
                 "MCP server `{server}` stopped while starting"
             ))),
         }
+    }
+
+    /// Why a server marked `required` is not available, waiting for those still starting;
+    /// `None` when every required server is ready.
+    pub async fn required_failure(&self) -> Option<String> {
+        for (name, server) in &self.servers {
+            if !server.config.required {
+                continue;
+            }
+            if let Err(e) = self.connection(name).await {
+                return Some(format!(
+                    "{e} (it is marked `required` in [mcp_servers.{name}])"
+                ));
+            }
+        }
+        None
     }
 
     /// The config a server was started with.

@@ -93,6 +93,10 @@ pub enum EventMsg {
     McpToolCallEnd(McpToolCallEndEvent),
     /// The agent asks before calling an MCP tool; answered by `Op::McpToolApproval`.
     McpToolApprovalRequest(McpToolApprovalRequestEvent),
+    /// The answer to `Op::ListMcpTools`.
+    McpListToolsResponse {
+        servers: Vec<McpServerStatus>,
+    },
     /// An MCP server asks the user for input; answered by `Op::ResolveElicitation`.
     ElicitationRequest(ElicitationRequestEvent),
     ShutdownComplete,
@@ -110,6 +114,16 @@ pub enum McpStartupStatus {
     Starting,
     Ready { tools: usize },
     Failed { error: String },
+}
+
+/// One configured MCP server as it is now, with the names of its tools (as the server calls
+/// them) once it is ready.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct McpServerStatus {
+    pub server: String,
+    pub status: McpStartupStatus,
+    #[serde(default)]
+    pub tools: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

@@ -47,6 +47,8 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         content: Option<serde_json::Value>,
     },
+    /// Ask for the MCP servers and their tools; answered by `McpListToolsResponse`.
+    ListMcpTools,
     /// Summarise the conversation so far and continue from the summary.
     Compact,
     /// Run a command the user typed (`!cmd` in the interactive UI) in the user's shell, under

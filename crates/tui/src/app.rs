@@ -463,6 +463,7 @@ impl App {
                     .report(&self.config, self.session.as_ref(), &self.theme);
                 self.finished.push(Cell::Info { lines });
             }
+            SlashCommand::Mcp => self.submit(Op::ListMcpTools).await,
             SlashCommand::Compact if busy => self.refuse_while_busy("/compact"),
             SlashCommand::Compact => {
                 self.turn_started = Some(Instant::now());
@@ -774,6 +775,11 @@ impl App {
                 }
             }
             EventMsg::McpStartupComplete(_) | EventMsg::McpToolCallBegin(_) => {}
+            EventMsg::McpListToolsResponse { servers } => {
+                self.finished.push(Cell::Info {
+                    lines: crate::mcp::server_lines(&servers, &self.theme),
+                });
+            }
             EventMsg::McpToolCallEnd(end) => {
                 self.flush_reasoning();
                 self.finished.push(Cell::Info {

@@ -1,7 +1,7 @@
 //! How MCP tool calls look in the transcript: which tool of which server, with what, and the
 //! first lines of what came back.
 
-use codex_protocol::McpToolCallEndEvent;
+use codex_protocol::{McpServerStatus, McpStartupStatus, McpToolCallEndEvent};
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
@@ -53,6 +53,37 @@ pub fn call_lines(end: &McpToolCallEndEvent, theme: &Theme) -> Vec<Line<'static>
             format!("    … +{} lines", lines.len() - RESULT_LINES),
             theme.dim(),
         )));
+    }
+    out
+}
+
+/// `/mcp`: each server, its state, and its tools.
+pub fn server_lines(servers: &[McpServerStatus], theme: &Theme) -> Vec<Line<'static>> {
+    if servers.is_empty() {
+        return vec![Line::from(Span::styled(
+            "No MCP servers are configured; add one with `codex mcp add NAME -- COMMAND`.",
+            theme.dim(),
+        ))];
+    }
+    let mut out = vec![Line::from(Span::styled("MCP servers", theme.bold()))];
+    for server in servers {
+        let (state, style) = match &server.status {
+            McpStartupStatus::Starting => ("starting".to_string(), theme.dim()),
+            McpStartupStatus::Ready { tools } => (format!("ready, {tools} tools"), theme.success()),
+            McpStartupStatus::Failed { error } => (format!("failed: {error}"), theme.failure()),
+        };
+        out.push(Line::from(vec![
+            Span::raw("  • "),
+            Span::styled(server.server.clone(), theme.command()),
+            Span::raw("  "),
+            Span::styled(state, style),
+        ]));
+        if !server.tools.is_empty() {
+            out.push(Line::from(Span::styled(
+                format!("    {}", server.tools.join(", ")),
+                theme.dim(),
+            )));
+        }
     }
     out
 }
@@ -124,5 +155,30 @@ mod tests {
             ..end
         };
         assert!(text(&call_lines(&failed, &theme)).starts_with("✗ Called"));
+    }
+
+    #[test]
+    fn mcp_lists_each_server_with_its_state_and_tools() {
+        let theme = Theme::from_env(Some("1"));
+        let servers = vec![
+            McpServerStatus {
+                server: "everything".into(),
+                status: McpStartupStatus::Ready { tools: 2 },
+                tools: vec!["echo".into(), "get-sum".into()],
+            },
+            McpServerStatus {
+                server: "broken".into(),
+                status: McpStartupStatus::Failed {
+                    error: "cannot run `nope`".into(),
+                },
+                tools: vec![],
+            },
+        ];
+        assert_eq!(
+            text(&server_lines(&servers, &theme)),
+            "MCP servers\n  • everything  ready, 2 tools\n    echo, get-sum\n  \
+             • broken  failed: cannot run `nope`"
+        );
+        assert!(text(&server_lines(&[], &theme)).starts_with("No MCP servers"));
     }
 }

@@ -16,6 +16,8 @@ pub enum SlashCommand {
     Compact,
     Diff,
     Status,
+    /// The MCP servers and their tools.
+    Mcp,
     Quit,
     /// A custom prompt, expanded.
     Prompt {
@@ -43,6 +45,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "status",
         "model, sandbox, approvals, tokens, context and cost",
     ),
+    ("mcp", "the MCP servers and their tools"),
     ("quit", "exit"),
     ("exit", "exit"),
 ];
@@ -87,6 +90,7 @@ pub fn parse(input: &str, codex_home: &Path) -> Result<SlashCommand, String> {
         "compact" => SlashCommand::Compact,
         "diff" => SlashCommand::Diff,
         "status" => SlashCommand::Status,
+        "mcp" => SlashCommand::Mcp,
         "quit" | "exit" => SlashCommand::Quit,
         other => {
             let names: Vec<String> = COMMANDS.iter().map(|(n, _)| format!("/{n}")).collect();

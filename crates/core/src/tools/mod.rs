@@ -185,6 +185,21 @@ impl ToolRegistry {
         Ok(())
     }
 
+    /// The session's MCP servers as they are now.
+    pub(crate) fn mcp_statuses(&self) -> Vec<codex_protocol::McpServerStatus> {
+        self.mcp
+            .as_ref()
+            .map(|mcp| mcp.manager.statuses())
+            .unwrap_or_default()
+    }
+
+    /// Why a server marked `required` is not available (waiting for those still starting), or
+    /// `None` when all of them are.
+    pub(crate) async fn required_mcp_failure(&self) -> Option<String> {
+        let mcp = self.mcp.as_ref()?;
+        mcp.manager.required_failure().await
+    }
+
     /// The specs offered to the model: the registered tools in registration order, then the
     /// tools of the MCP servers ready now.
     pub fn specs(&self) -> Vec<ToolSpec> {

@@ -5,8 +5,32 @@
 use std::collections::BTreeMap;
 
 /// What every stdio server gets from our environment, when set.
+#[cfg(not(windows))]
 pub const BASE_VARS: &[&str] = &[
     "HOME", "LOGNAME", "PATH", "SHELL", "USER", "LANG", "LC_ALL", "TERM", "TMPDIR", "TZ",
+];
+
+/// What every stdio server gets from our environment, when set (Windows programs also need
+/// their system and profile directories to start at all).
+#[cfg(windows)]
+pub const BASE_VARS: &[&str] = &[
+    "PATH",
+    "PATHEXT",
+    "SYSTEMROOT",
+    "SYSTEMDRIVE",
+    "WINDIR",
+    "COMSPEC",
+    "USERNAME",
+    "USERDOMAIN",
+    "USERPROFILE",
+    "HOMEDRIVE",
+    "HOMEPATH",
+    "APPDATA",
+    "LOCALAPPDATA",
+    "PROGRAMDATA",
+    "PROGRAMFILES",
+    "TEMP",
+    "TMP",
 ];
 
 /// `parent` is our environment; `env_vars` and `env` come from the server's config.
@@ -17,7 +41,13 @@ pub fn server_env(
 ) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     for (name, value) in parent {
-        if BASE_VARS.contains(&name.as_str()) || env_vars.iter().any(|v| v == name) {
+        // Windows variable names are case-insensitive (`Path`, `SystemRoot`).
+        let base = if cfg!(windows) {
+            BASE_VARS.iter().any(|b| b.eq_ignore_ascii_case(name))
+        } else {
+            BASE_VARS.contains(&name.as_str())
+        };
+        if base || env_vars.iter().any(|v| v == name) {
             out.insert(name.clone(), value.clone());
         }
     }
@@ -32,6 +62,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(not(windows))]
     fn only_base_and_named_variables_pass() {
         let parent: Vec<(String, String)> = [
             ("PATH", "/bin"),

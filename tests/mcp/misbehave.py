@@ -5,6 +5,7 @@ Usage: misbehave.py MODE
   no-init      reads requests and never answers (initialize times out)
   garbage      writes lines that are not JSON-RPC before every answer
   die-on-call  answers initialize and tools/list, then exits when a tool is called
+  hang-on-call answers initialize and tools/list, then never answers a call
   huge         answers a call with a text block of 8 MiB
   ok           behaves (one tool, `ping`, answering "pong")
 """
@@ -41,6 +42,8 @@ for line in sys.stdin:
     elif method == "tools/call":
         if MODE == "die-on-call":
             sys.exit(3)
+        if MODE == "hang-on-call":
+            continue
         text = "x" * (8 * 1024 * 1024) if MODE == "huge" else "pong"
         send({"jsonrpc": "2.0", "id": rid,
               "result": {"content": [{"type": "text", "text": text}]}})

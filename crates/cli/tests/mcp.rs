@@ -282,12 +282,14 @@ fn broken_servers_cost_only_their_own_tools() {
          [mcp_servers.garbage]\n{}\n\
          [mcp_servers.dies]\n{}\n\
          [mcp_servers.huge]\n{}\n\
+         [mcp_servers.hangs]\n{}tool_timeout_sec = 1.0\n\n\
          [mcp_servers.off]\ncommand = \"false\"\nenabled = false\n",
         misbehave("ok"),
         misbehave("no-init"),
         misbehave("garbage"),
         misbehave("die-on-call"),
         misbehave("huge"),
+        misbehave("hang-on-call"),
     ));
     let mock = MockServer::start(vec![
         Step::stream(vec![
@@ -299,6 +301,8 @@ fn broken_servers_cost_only_their_own_tools() {
             call("c6", "mcp__huge", "ping", json!({})),
             call("c7", "mcp__dies", "ping", json!({})),
             call("c8", "mcp__missing", "ping", json!({})),
+            call("c9", "mcp__hangs", "ping", json!({})),
+            call("c10", "mcp__good", "ping", json!({})),
         ]),
         done(),
     ])
@@ -328,6 +332,10 @@ fn broken_servers_cost_only_their_own_tools() {
         "{c7}"
     );
     assert!(output_for(&mock, "c8").contains("cannot run `/no/such/server`"));
+    let hung = output_for(&mock, "c9");
+    assert!(hung.contains("timed out after 1s"), "{hung}");
+    // The other servers answer as before.
+    assert!(output_for(&mock, "c10").contains("pong"));
     let text = stdout(&out);
     for server in ["exits", "silent", "missing"] {
         assert!(

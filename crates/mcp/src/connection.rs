@@ -331,7 +331,11 @@ fn spawn_stdio(
     cmd.args(args)
         .env_clear()
         .envs(server_env(&ctx.parent_env, env_vars, env))
-        .current_dir(cwd.unwrap_or(&ctx.cwd))
+        // A relative `cwd` is taken from the session's directory, like everything else.
+        .current_dir(
+            cwd.map(|c| ctx.cwd.join(c))
+                .unwrap_or_else(|| ctx.cwd.clone()),
+        )
         .kill_on_drop(true);
     let (transport, stderr) = TokioChildProcess::builder(cmd)
         .stderr(Stdio::piped())

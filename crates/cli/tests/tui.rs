@@ -549,3 +549,50 @@ fn ctrl_z_gives_the_terminal_back_and_fg_resumes_the_ui() {
     screen.line("/quit");
     assert_restored(&screen);
 }
+
+#[test]
+fn an_mcp_tool_call_is_approved_shown_and_listed_by_slash_mcp() {
+    if !tmux_available() {
+        return;
+    }
+    let servers = std::env::var_os("CODEX_MCP_SERVERS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mcp/node_modules/.bin")
+        });
+    let everything = servers.join("mcp-server-everything");
+    assert!(everything.exists(), "run `npm ci` in tests/mcp");
+    let server = MockServer::start(vec![
+        Step::stream(vec![Ev::FunctionCall {
+            call_id: "c1".into(),
+            name: "toggle_simulated_logging".into(),
+            arguments: "{}".into(),
+            namespace: Some("mcp__everything".into()),
+        }]),
+        Step::stream(vec![Ev::Text("Logging is on.".into())]),
+    ])
+    .unwrap();
+    let config = format!(
+        "approval_policy = \"untrusted\"\n[mcp_servers.everything]\ncommand = \"{}\"\n",
+        everything.display()
+    );
+    let (sb, env) = setup(&server, &config);
+    let screen = open_ui(&sb, &env);
+    screen.line("turn on logging");
+    let text = screen.wait_for("Allow the agent to call the MCP tool");
+    assert!(
+        text.contains("everything.toggle-simulated-logging"),
+        "{text}"
+    );
+    screen.type_text("y");
+    let text = screen.wait_for("Logging is on.");
+    assert!(
+        text.contains("Called everything.toggle-simulated-logging"),
+        "{text}"
+    );
+    screen.line("/mcp");
+    let text = screen.wait_for("everything  ready");
+    assert!(text.contains("echo"), "{text}");
+    screen.line("/quit");
+    assert_restored(&screen);
+}

@@ -73,7 +73,7 @@ fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
 fn messages(prompt: &Prompt) -> Vec<Value> {
     let mut out = vec![json!({"role": "system", "content": prompt.instructions})];
     let mut images: Vec<Value> = Vec::new();
-    for item in &prompt.input {
+    for item in prompt.input.iter() {
         if !matches!(
             item,
             ResponseItem::FunctionCallOutput { .. } | ResponseItem::CustomToolCallOutput { .. }
@@ -434,7 +434,8 @@ mod tests {
                     call_id: "2".into(),
                     output: "b".into(),
                 },
-            ],
+            ]
+            .into(),
             ..Default::default()
         };
         let m = messages(&prompt);

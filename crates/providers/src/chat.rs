@@ -24,8 +24,8 @@ impl Wire for ChatWire {
         Vec::new()
     }
 
-    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Value {
-        request_body(prompt, settings)
+    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Vec<u8> {
+        request_body(prompt, settings).to_string().into_bytes()
     }
 
     fn new_parser(&self, _prompt: &Prompt) -> Box<dyn WireParser> {

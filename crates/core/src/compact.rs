@@ -1,6 +1,8 @@
 //! Compaction: the model summarises the conversation; the history becomes the opening context,
 //! the user's recent messages verbatim, and the summary.
 
+use std::sync::Arc;
+
 use codex_protocol::{ContentItem, EventMsg, FunctionOutput, ResponseItem, TokenUsage};
 use codex_providers::{ApiError, Prompt};
 
@@ -54,7 +56,7 @@ fn item_tokens(item: &ResponseItem) -> u64 {
 pub(crate) async fn compact(session: &Session, sub_id: &str) -> Result<TokenUsage, ApiError> {
     let history = session.history_snapshot();
     let (context, mut conversation): (Vec<ResponseItem>, Vec<ResponseItem>) =
-        history.into_iter().partition(is_context_message);
+        history.iter().cloned().partition(is_context_message);
     let prompt_text = session
         .config
         .compact_prompt
@@ -73,7 +75,7 @@ pub(crate) async fn compact(session: &Session, sub_id: &str) -> Result<TokenUsag
     input.push(request_item);
     let prompt = Prompt {
         instructions: session.instructions.clone(),
-        input,
+        input: Arc::new(input),
         tools: Vec::new(),
         output_schema: None,
         parallel_tool_calls: false,
@@ -101,7 +103,7 @@ pub(crate) async fn compact(session: &Session, sub_id: &str) -> Result<TokenUsag
     )));
     {
         let mut data = session.data();
-        data.history = replacement.clone();
+        data.history = Arc::new(replacement.clone());
         data.last_request_tokens = None;
     }
     session.record_lines(vec![RolloutLine::Compacted(CompactedLine {

@@ -37,7 +37,8 @@ pub(crate) struct Session {
 /// Everything about a session that changes while it runs.
 #[derive(Default)]
 pub(crate) struct SessionData {
-    pub history: Vec<ResponseItem>,
+    /// Shared with the prompt of the request being made; changed in place when it is not.
+    pub history: Arc<Vec<ResponseItem>>,
     /// User input that arrived while a turn was running.
     pub pending_input: Vec<ResponseItem>,
     pub total_usage: TokenUsage,
@@ -81,7 +82,7 @@ impl Session {
             files: parts.files,
             record_failed: AtomicBool::new(false),
             data: Mutex::new(SessionData {
-                history: parts.history,
+                history: Arc::new(parts.history),
                 ..Default::default()
             }),
         }
@@ -92,7 +93,7 @@ impl Session {
         self.data.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn history_snapshot(&self) -> Vec<ResponseItem> {
+    pub fn history_snapshot(&self) -> Arc<Vec<ResponseItem>> {
         self.data().history.clone()
     }
 
@@ -124,7 +125,8 @@ impl Session {
             .cloned()
             .map(RolloutLine::ResponseItem)
             .collect();
-        self.data().history.extend(items);
+        // A copy only while a snapshot is held (callers drop the prompt before recording).
+        Arc::make_mut(&mut self.data().history).extend(items);
         self.record_lines(lines);
     }
 

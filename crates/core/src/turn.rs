@@ -155,6 +155,8 @@ pub(crate) async fn run_turn(
                 return;
             }
         };
+        // The prompt shares the history: recording into it while the prompt lives would copy it.
+        drop(prompt);
         let sampled = match sampled {
             Ok(sampled) => sampled,
             Err(e) => {

@@ -24,8 +24,8 @@ impl Wire for ChatWire {
         Vec::new()
     }
 
-    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Value {
-        request_body(prompt, settings)
+    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Vec<u8> {
+        request_body(prompt, settings).to_string().into_bytes()
     }
 
     fn new_parser(&self, _prompt: &Prompt) -> Box<dyn WireParser> {
@@ -71,7 +71,7 @@ fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
 fn messages(prompt: &Prompt) -> Vec<Value> {
     let mut out = vec![json!({"role": "system", "content": prompt.instructions})];
     let mut images: Vec<Value> = Vec::new();
-    for item in &prompt.input {
+    for item in prompt.input.iter() {
         if !matches!(
             item,
             ResponseItem::FunctionCallOutput { .. } | ResponseItem::CustomToolCallOutput { .. }
@@ -437,7 +437,8 @@ mod tests {
                     call_id: "2".into(),
                     output: "b".into(),
                 },
-            ],
+            ]
+            .into(),
             ..Default::default()
         };
         let m = messages(&prompt);

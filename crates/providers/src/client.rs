@@ -3,6 +3,7 @@
 
 use std::time::{Duration, SystemTime};
 
+use bytes::Bytes;
 use codex_config::{ModelProviderInfo, ProviderAuth};
 use codex_protocol::{ReasoningEffort, ReasoningSummary, Verbosity};
 use futures_util::StreamExt;
@@ -103,7 +104,7 @@ impl HttpModelClient {
         format!("{base}{}", self.wire.path())
     }
 
-    async fn send_once(&self, body: &Value) -> Result<reqwest::Response, ApiError> {
+    async fn send_once(&self, body: &Bytes) -> Result<reqwest::Response, ApiError> {
         let mut request = self
             .http
             .post(self.url())
@@ -111,7 +112,8 @@ impl HttpModelClient {
             .header("accept", "text/event-stream")
             .header("originator", &self.settings.originator)
             .header("content-type", "application/json")
-            .body(body.to_string());
+            // Shared, not copied, by each attempt.
+            .body(body.clone());
         for (name, value) in self.wire.headers(&self.settings) {
             request = request.header(name, value);
         }
@@ -223,7 +225,7 @@ impl HttpModelClient {
 
     async fn send_with_retries(
         &self,
-        body: &Value,
+        body: &Bytes,
         on_retry: RetryObserver<'_>,
     ) -> Result<reqwest::Response, ApiError> {
         let max_retries = self.provider.request_max_retries;
@@ -285,7 +287,7 @@ impl ModelClient for HttpModelClient {
         on_retry: RetryObserver<'a>,
     ) -> BoxFuture<'a, Result<ResponseStream, ApiError>> {
         Box::pin(async move {
-            let body = self.wire.request_body(prompt, &self.settings);
+            let body = Bytes::from(self.wire.request_body(prompt, &self.settings));
             let response = self.send_with_retries(&body, on_retry).await?;
             let (tx, rx) = mpsc::channel(64);
             let idle = Duration::from_millis(self.provider.stream_idle_timeout_ms);

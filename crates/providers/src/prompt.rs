@@ -1,3 +1,5 @@
+use std::sync::Arc;
+
 use codex_protocol::{ResponseItem, TokenUsage};
 use serde_json::Value;
 
@@ -6,8 +8,9 @@ use serde_json::Value;
 pub struct Prompt {
     /// The system-level instructions.
     pub instructions: String,
-    /// The conversation so far.
-    pub input: Vec<ResponseItem>,
+    /// The conversation so far. Shared with the session's history rather than copied: a long
+    /// conversation would otherwise be copied whole for every request.
+    pub input: Arc<Vec<ResponseItem>>,
     pub tools: Vec<ToolSpec>,
     /// When set, the final answer must be JSON matching this schema (strict).
     pub output_schema: Option<Value>,

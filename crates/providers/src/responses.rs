@@ -1,5 +1,7 @@
 //! The OpenAI Responses API: request body and stream events.
 
+use std::borrow::Cow;
+
 use codex_protocol::{ReasoningEffort, ReasoningSummary, ResponseItem, TokenUsage};
 use serde_json::{Value, json};
 
@@ -25,7 +27,7 @@ impl Wire for ResponsesWire {
         ]
     }
 
-    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Value {
+    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Vec<u8> {
         request_body(prompt, settings)
     }
 
@@ -70,13 +72,35 @@ fn tool_json(tool: &ToolSpec) -> Value {
     }
 }
 
-fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
-    let input: Vec<Value> = prompt.input.iter().filter_map(input_item).collect();
+/// The body as JSON text. The history is written into it item by item: as a `Value` tree it
+/// would take many times its own size in memory on every request of a long session.
+fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Vec<u8> {
+    let fields = request_fields(prompt, settings);
+    let mut out = Vec::new();
+    out.push(b'{');
+    for (n, (key, value)) in fields.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(Value::from(key.as_str()).to_string().as_bytes());
+        out.push(b':');
+        if key == "input" {
+            write_input(&mut out, &prompt.input);
+        } else {
+            out.extend_from_slice(value.to_string().as_bytes());
+        }
+    }
+    out.push(b'}');
+    out
+}
+
+/// The body's fields, `input` an empty placeholder in its place.
+fn request_fields(prompt: &Prompt, settings: &ModelSettings) -> serde_json::Map<String, Value> {
     let tools: Vec<Value> = prompt.tools.iter().map(tool_json).collect();
     let mut body = json!({
         "model": settings.model,
         "instructions": prompt.instructions,
-        "input": input,
+        "input": [],
         "tools": tools,
         "tool_choice": "auto",
         "parallel_tool_calls": prompt.parallel_tool_calls,
@@ -110,23 +134,56 @@ fn request_body(prompt: &Prompt, settings: &ModelSettings) -> Value {
     if let Some(max) = settings.max_output_tokens {
         body["max_output_tokens"] = json!(max);
     }
-    body
+    match body {
+        Value::Object(fields) => fields,
+        _ => serde_json::Map::new(),
+    }
+}
+
+/// The history as a JSON array, each item serialised straight into `out`.
+fn write_input(out: &mut Vec<u8>, items: &[ResponseItem]) {
+    out.push(b'[');
+    let mut first = true;
+    for item in items {
+        let Some(item) = input_item(item) else {
+            continue;
+        };
+        let mark = out.len();
+        if !first {
+            out.push(b',');
+        }
+        match serde_json::to_writer(&mut *out, item.as_ref()) {
+            Ok(()) => first = false,
+            // An item that cannot be serialised is left out, not sent half written.
+            Err(_) => out.truncate(mark),
+        }
+    }
+    out.push(b']');
 }
 
 /// History items as the Responses API takes them. With `store: false` the server keeps nothing,
 /// so item ids are not sent, and reasoning is only sent back when it carries encrypted content.
-fn input_item(item: &ResponseItem) -> Option<Value> {
-    let mut item = item.clone();
-    match &mut item {
-        ResponseItem::Message { id, .. }
-        | ResponseItem::FunctionCall { id, .. }
-        | ResponseItem::CustomToolCall { id, .. } => *id = None,
+/// Only an item with an id is copied (to drop it), one at a time.
+fn input_item(item: &ResponseItem) -> Option<Cow<'_, ResponseItem>> {
+    match item {
+        ResponseItem::Message { id: Some(_), .. }
+        | ResponseItem::FunctionCall { id: Some(_), .. }
+        | ResponseItem::CustomToolCall { id: Some(_), .. } => {
+            let mut item = item.clone();
+            if let ResponseItem::Message { id, .. }
+            | ResponseItem::FunctionCall { id, .. }
+            | ResponseItem::CustomToolCall { id, .. } = &mut item
+            {
+                *id = None;
+            }
+            Some(Cow::Owned(item))
+        }
         ResponseItem::Reasoning {
-            encrypted_content, ..
-        } if encrypted_content.is_none() => return None,
-        _ => {}
+            encrypted_content: None,
+            ..
+        } => None,
+        _ => Some(Cow::Borrowed(item)),
     }
-    serde_json::to_value(item).ok()
 }
 
 #[derive(Default)]
@@ -245,4 +302,122 @@ fn parse_usage(u: &Value) -> TokenUsage {
             output_details: "output_tokens_details",
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use codex_protocol::{ContentItem, ReasoningSummaryPart, Verbosity};
+
+    use super::*;
+
+    fn settings() -> ModelSettings {
+        ModelSettings {
+            model: "gpt-5".into(),
+            reasoning_effort: Some(ReasoningEffort::High),
+            reasoning_summary: ReasoningSummary::Auto,
+            verbosity: Some(Verbosity::Low),
+            max_output_tokens: Some(100),
+            session_id: "s".into(),
+            originator: "o".into(),
+            supports_reasoning: true,
+        }
+    }
+
+    fn reasoning(encrypted: Option<&str>) -> ResponseItem {
+        ResponseItem::Reasoning {
+            id: "rs_1".into(),
+            summary: vec![ReasoningSummaryPart::SummaryText {
+                text: "thinking \"hard\"".into(),
+            }],
+            content: None,
+            encrypted_content: encrypted.map(String::from),
+        }
+    }
+
+    #[test]
+    fn the_body_is_the_fields_with_the_history_in_place_of_input() {
+        let prompt = Prompt {
+            instructions: "be brief\n".into(),
+            input: vec![
+                ResponseItem::user_text("hi ✓"),
+                reasoning(None),
+                reasoning(Some("opaque")),
+                ResponseItem::Message {
+                    id: Some("msg_1".into()),
+                    role: "assistant".into(),
+                    content: vec![ContentItem::OutputText {
+                        text: "line\nnext".into(),
+                    }],
+                },
+                ResponseItem::FunctionCall {
+                    id: Some("fc_1".into()),
+                    name: "shell".into(),
+                    arguments: "{\"command\":[\"ls\"]}".into(),
+                    call_id: "call_1".into(),
+                    namespace: None,
+                },
+                ResponseItem::FunctionCall {
+                    id: Some("fc_2".into()),
+                    name: "echo".into(),
+                    arguments: "{}".into(),
+                    call_id: "call_3".into(),
+                    namespace: Some("mcp__everything".into()),
+                },
+                ResponseItem::FunctionCallOutput {
+                    call_id: "call_1".into(),
+                    output: "a\tb".into(),
+                },
+                ResponseItem::CustomToolCall {
+                    id: Some("ctc_1".into()),
+                    call_id: "call_2".into(),
+                    name: "apply_patch".into(),
+                    input: "*** Begin Patch".into(),
+                },
+                ResponseItem::CustomToolCallOutput {
+                    call_id: "call_2".into(),
+                    output: "done".into(),
+                },
+            ]
+            .into(),
+            tools: vec![ToolSpec::Function {
+                name: "shell".into(),
+                description: "runs".into(),
+                parameters: json!({"type": "object"}),
+            }],
+            output_schema: Some(json!({"type": "object"})),
+            parallel_tool_calls: false,
+            cyber_access_program: None,
+        };
+        let body = request_body(&prompt, &settings());
+        let parsed: Value = serde_json::from_slice(&body).expect("the body is JSON");
+
+        let mut expected = request_fields(&prompt, &settings());
+        // What the history was sent as before: ids dropped, reasoning without encrypted
+        // content left out.
+        expected["input"] = json!([
+            {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "hi ✓"}]},
+            {"type": "reasoning", "id": "rs_1",
+                "summary": [{"type": "summary_text", "text": "thinking \"hard\""}],
+                "encrypted_content": "opaque"},
+            {"type": "message", "role": "assistant",
+                "content": [{"type": "output_text", "text": "line\nnext"}]},
+            {"type": "function_call", "name": "shell", "arguments": "{\"command\":[\"ls\"]}",
+                "call_id": "call_1"},
+            {"type": "function_call", "name": "echo", "arguments": "{}", "call_id": "call_3",
+                "namespace": "mcp__everything"},
+            {"type": "function_call_output", "call_id": "call_1", "output": "a\tb"},
+            {"type": "custom_tool_call", "call_id": "call_2", "name": "apply_patch",
+                "input": "*** Begin Patch"},
+            {"type": "custom_tool_call_output", "call_id": "call_2", "output": "done"},
+        ]);
+        assert_eq!(parsed, Value::Object(expected));
+    }
+
+    #[test]
+    fn an_empty_history_is_an_empty_input() {
+        let prompt = Prompt::default();
+        let body: Value = serde_json::from_slice(&request_body(&prompt, &settings())).unwrap();
+        assert_eq!(body["input"], json!([]));
+        assert_eq!(body["model"], json!("gpt-5"));
+    }
 }

@@ -3,9 +3,6 @@
 //! (usage included). The client owns everything else (retries, timeouts, reading the body) and
 //! picks the implementation once.
 
-use codex_config::WireApi;
-use serde_json::Value;
-
 use crate::anthropic::AnthropicWire;
 use crate::chat::ChatWire;
 use crate::client::ModelSettings;
@@ -13,6 +10,7 @@ use crate::error::ApiError;
 use crate::prompt::{Prompt, ResponseEvent};
 use crate::responses::ResponsesWire;
 use crate::sse::SseEvent;
+use codex_config::WireApi;
 
 /// One model wire API.
 pub(crate) trait Wire: Send + Sync {
@@ -27,7 +25,8 @@ pub(crate) trait Wire: Send + Sync {
         ("authorization", format!("Bearer {key}"))
     }
 
-    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Value;
+    /// The request body, as JSON text.
+    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Vec<u8>;
 
     /// A parser for the events of one response to `prompt`.
     fn new_parser(&self, prompt: &Prompt) -> Box<dyn WireParser>;

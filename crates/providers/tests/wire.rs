@@ -51,7 +51,7 @@ fn settings(model: &str) -> ModelSettings {
 fn prompt() -> Prompt {
     Prompt {
         instructions: "be helpful".into(),
-        input: vec![ResponseItem::user_text("hi")],
+        input: vec![ResponseItem::user_text("hi")].into(),
         tools: vec![ToolSpec::Function {
             name: "shell".into(),
             description: "run".into(),

@@ -110,10 +110,13 @@ impl App {
             },
         )
         .map_err(|e| e.to_string())?;
-        // Syntax definitions load in the background, so the first code block is quick.
-        let _ = std::thread::Builder::new()
-            .name("highlight-warm-up".into())
-            .spawn(crate::highlight::warm_up);
+        // Syntax definitions load in the background, so the first code block is quick; without
+        // colour nothing is highlighted and they are never needed.
+        if theme.color {
+            let _ = std::thread::Builder::new()
+                .name("highlight-warm-up".into())
+                .spawn(crate::highlight::warm_up);
+        }
         let mut composer = Composer::new();
         composer.set_placeholder("Ask anything, / for commands, @ for files");
         composer.set_history(crate::history::load(&config));

@@ -58,25 +58,14 @@ fn assets() -> Option<&'static Assets> {
         .as_ref()
 }
 
-/// Loads syntect's syntaxes and theme now, and compiles the patterns of the most common
-/// languages (compiled on first use, tens of milliseconds in all), so the first highlighted
-/// block does not wait for them. Meant for a background thread.
+/// Loads syntect's syntaxes and theme now, so the first highlighted block does not wait for
+/// them. Meant for a background thread.
+///
+/// A language's patterns are compiled only when its first block is drawn (some tens of
+/// milliseconds): compiled, they take 5 to 7 MB a language, which compiling a few common ones
+/// ahead would make every session pay, code or not.
 pub fn warm_up() {
-    let Some(assets) = assets() else {
-        return;
-    };
-    for (token, sample) in [
-        ("rs", "fn main() { let s = \"x\"; } // c\n"),
-        ("py", "def f(x): return x  # c\n"),
-        ("js", "const f = (x) => x; // c\n"),
-        ("bash", "ls -la | grep \"x\" # c\n"),
-        ("json", "{\"a\": [1, true]}\n"),
-    ] {
-        if let Some(syntax) = assets.syntaxes.find_syntax_by_token(token) {
-            let mut highlighter = HighlightLines::new(syntax, &assets.theme);
-            let _ = highlighter.highlight_line(sample, &assets.syntaxes);
-        }
-    }
+    let _ = assets();
 }
 
 /// The style of code that is not highlighted (inline code, unknown languages).

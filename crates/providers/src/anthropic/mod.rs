@@ -5,8 +5,6 @@
 mod parser;
 mod request;
 
-use serde_json::Value;
-
 use crate::client::ModelSettings;
 use crate::prompt::{Prompt, ToolSpec};
 use crate::wire::{Wire, WireParser};
@@ -38,8 +36,10 @@ impl Wire for AnthropicWire {
         ("x-api-key", key.to_string())
     }
 
-    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Value {
+    fn request_body(&self, prompt: &Prompt, settings: &ModelSettings) -> Vec<u8> {
         request::request_body(prompt, settings)
+            .to_string()
+            .into_bytes()
     }
 
     fn new_parser(&self, prompt: &Prompt) -> Box<dyn WireParser> {

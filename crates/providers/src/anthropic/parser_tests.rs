@@ -403,7 +403,7 @@ fn thinking_round_trips_into_the_next_request() {
         output: "a.txt".into(),
     });
     let prompt = crate::prompt::Prompt {
-        input,
+        input: input.into(),
         ..Default::default()
     };
     let settings = crate::client::ModelSettings {

@@ -40,7 +40,7 @@ fn output(id: &str, text: &str) -> ResponseItem {
 fn body(input: Vec<ResponseItem>) -> Value {
     let prompt = Prompt {
         instructions: "be brief".into(),
-        input,
+        input: input.into(),
         ..Default::default()
     };
     request_body(&prompt, &settings())
@@ -207,7 +207,8 @@ fn freeform_tools_are_functions_taking_input() {
                 call_id: "p".into(),
                 output: "Done!".into(),
             },
-        ],
+        ]
+        .into(),
         tools: vec![
             ToolSpec::Freeform {
                 name: "apply_patch".into(),
@@ -285,7 +286,7 @@ fn thinking_goes_back_with_its_signature() {
 #[test]
 fn thinking_only_when_an_effort_is_set() {
     let prompt = Prompt {
-        input: vec![ResponseItem::user_text("hi")],
+        input: vec![ResponseItem::user_text("hi")].into(),
         ..Default::default()
     };
     let mut s = settings();
@@ -315,7 +316,7 @@ fn thinking_only_when_an_effort_is_set() {
 fn output_schema_is_asked_for_in_the_system_prompt() {
     let prompt = Prompt {
         instructions: "be brief".into(),
-        input: vec![ResponseItem::user_text("hi")],
+        input: vec![ResponseItem::user_text("hi")].into(),
         output_schema: Some(json!({"type": "object", "required": ["answer"]})),
         ..Default::default()
     };

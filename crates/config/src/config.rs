@@ -38,6 +38,12 @@ pub struct Config {
     pub approval_policy: AskForApproval,
     pub sandbox_policy: SandboxPolicy,
     pub shell_environment_policy: ShellEnvironmentPolicy,
+    /// Absolute paths no sandboxed command and no built-in tool may read (`[sandbox]
+    /// deny_read` with the built-in list, expanded; see [`crate::DEFAULT_DENY_READ`]).
+    pub deny_read: Vec<PathBuf>,
+    pub audit: Audit,
+    /// The `-c key=value` overrides given on the command line, as written.
+    pub cli_overrides: Vec<String>,
 
     pub history: History,
     pub notify: Option<Vec<String>>,
@@ -127,6 +133,13 @@ impl Default for ShellEnvironmentPolicy {
             use_profile: false,
         }
     }
+}
+
+/// `[audit]`, resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Audit {
+    pub enabled: bool,
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -12,6 +12,7 @@
 )]
 
 mod config;
+mod deny_read;
 mod edit;
 mod error;
 mod file;
@@ -27,6 +28,7 @@ mod schema;
 mod tables;
 
 pub use config::*;
+pub use deny_read::{DEFAULT_DENY_READ, DenyReadError, expand_entries};
 pub use edit::{NewMcpServer, add_mcp_server, project_trust, remove_mcp_server, set_project_trust};
 pub use error::ConfigError;
 pub use file::{FileError, MAX_CONFIG_FILE_BYTES, read_text_file, read_text_prefix};

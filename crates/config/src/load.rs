@@ -105,6 +105,16 @@ network_access = false
 exclude_tmpdir_env_var = false
 exclude_slash_tmp = false
 
+[sandbox]
+deny_read = []
+ignore_default_deny_read = false
+
+[audit]
+enabled = true
+
+[jgt]
+live_guard = true
+
 [tui]
 notifications = true
 animations = true
@@ -240,6 +250,7 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
             env,
             honour_codex_api_key: options.honour_codex_api_key,
             add_dirs: options.flags.add_dirs.clone(),
+            cli_overrides: options.cli_overrides.clone(),
         },
         &mut warnings,
     )?;

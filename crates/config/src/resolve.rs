@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use codex_protocol::{SandboxMode, SandboxPolicy};
 
-use crate::config::{Config, History, McpServerConfig, McpTransport, ShellEnvironmentPolicy, Tui};
+use crate::config::{
+    Audit, Config, History, McpServerConfig, McpTransport, ShellEnvironmentPolicy, Tui,
+};
 use crate::error::ConfigError;
 use crate::file::{MAX_CONFIG_FILE_BYTES, read_text_file};
 use crate::layers::{Layered, Source};
@@ -27,6 +29,8 @@ pub(crate) struct Context {
     pub honour_codex_api_key: bool,
     /// `--add-dir` directories: extra writable roots.
     pub add_dirs: Vec<PathBuf>,
+    /// `-c key=value` overrides, as written.
+    pub cli_overrides: Vec<String>,
 }
 
 pub(crate) fn resolve(
@@ -139,6 +143,35 @@ pub(crate) fn resolve(
         set: sep.set.unwrap_or_default(),
         include_only: sep.include_only.unwrap_or_default(),
         use_profile: sep.experimental_use_profile.unwrap_or(false),
+    };
+
+    let sandbox = toml.sandbox.clone().unwrap_or_default();
+    let mut deny_entries: Vec<String> = Vec::new();
+    if !sandbox.ignore_default_deny_read.unwrap_or(false) {
+        deny_entries.extend(crate::DEFAULT_DENY_READ.iter().map(|s| s.to_string()));
+    }
+    deny_entries.extend(sandbox.deny_read.clone().unwrap_or_default());
+    let home = lookup("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    let deny_read =
+        crate::expand_entries(&deny_entries, home.as_deref(), &ctx.codex_home, &ctx.cwd)
+            .map_err(|e| fail("sandbox.deny_read", format!("`{}`: {}", e.entry, e.message)))?;
+
+    let audit_toml = toml.audit.clone().unwrap_or_default();
+    let audit = Audit {
+        enabled: audit_toml.enabled.unwrap_or(true),
+        path: match audit_toml.path {
+            Some(p) if p.is_absolute() => p,
+            Some(p) => match p.strip_prefix("~") {
+                Ok(rest) if home.is_some() => home.clone().unwrap_or_default().join(rest),
+                _ => {
+                    return Err(fail(
+                        "audit.path",
+                        format!("`{}` is not an absolute path", p.display()),
+                    ));
+                }
+            },
+            None => ctx.codex_home.join("audit.jsonl"),
+        },
     };
 
     // Features, with the legacy switches folded in.
@@ -275,6 +308,9 @@ pub(crate) fn resolve(
         approval_policy: toml.approval_policy.unwrap_or_default(),
         sandbox_policy,
         shell_environment_policy,
+        deny_read,
+        audit,
+        cli_overrides: ctx.cli_overrides,
         history: History {
             persistence: history.persistence.unwrap_or(HistoryPersistence::SaveAll),
             max_bytes: history.max_bytes,

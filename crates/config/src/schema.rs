@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::provider::ModelProviderToml;
 use crate::tables::{
-    FileOpener, GhostSnapshotToml, HistoryToml, McpServerToml, OtelToml, ProjectToml,
-    SandboxWorkspaceWriteToml, ShellEnvironmentPolicyToml, ToolsToml, TuiToml,
+    AuditToml, FileOpener, GhostSnapshotToml, HistoryToml, JgtToml, McpServerToml, OtelToml,
+    ProjectToml, SandboxToml, SandboxWorkspaceWriteToml, ShellEnvironmentPolicyToml, ToolsToml,
+    TuiToml,
 };
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -37,6 +38,9 @@ pub struct ConfigToml {
     pub sandbox_mode: Option<SandboxMode>,
     pub sandbox_workspace_write: Option<SandboxWorkspaceWriteToml>,
     pub shell_environment_policy: Option<ShellEnvironmentPolicyToml>,
+    pub sandbox: Option<SandboxToml>,
+    pub audit: Option<AuditToml>,
+    pub jgt: Option<JgtToml>,
 
     pub profile: Option<String>,
     pub profiles: Option<BTreeMap<String, ConfigToml>>,

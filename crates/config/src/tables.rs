@@ -158,3 +158,29 @@ pub struct McpServerToml {
     pub enabled_tools: Option<Vec<String>>,
     pub disabled_tools: Option<Vec<String>>,
 }
+
+/// `[sandbox]`: what no sandboxed command and no built-in tool may read.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct SandboxToml {
+    /// Paths (`~/` and `$CODEX_HOME/` expanded; `*` and `?` allowed in the last component)
+    /// added to the built-in list.
+    pub deny_read: Option<Vec<String>>,
+    /// Drop the built-in list (the JGT broker configs, `~/.ssh`, cloud credentials, …).
+    pub ignore_default_deny_read: Option<bool>,
+}
+
+/// `[audit]`: the tamper-evident record of what the agent decided and did.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct AuditToml {
+    pub enabled: Option<bool>,
+    /// Default: `$CODEX_HOME/audit.jsonl`.
+    pub path: Option<PathBuf>,
+}
+
+/// `[jgt]`: the bridge to the JGT trading tools' broker configuration.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct JgtToml {
+    /// With a live (`connection = "Real"`) broker config found, apply the `trading-secure`
+    /// restrictions. Only an explicit `false` turns this off.
+    pub live_guard: Option<bool>,
+}

@@ -80,6 +80,9 @@ pub struct Config {
     pub cwd_trusted: bool,
     /// The environment of the process at load time: the only place it is read.
     pub env: Arc<Vec<(String, String)>>,
+    /// The JGT broker config found on this machine, its secrets, and whether the live guard
+    /// applied. Its `Debug` shows no secret.
+    pub jgt: crate::jgt::Jgt,
 }
 
 impl Config {

@@ -21,6 +21,9 @@ pub const DEFAULT_DENY_READ: &[&str] = &[
     "~/.pypirc",
     "~/.npmrc",
     "$CODEX_HOME/auth.json",
+    // The JGT trading tools' broker configs (plain-text account passwords).
+    "~/.jgt/config*.json",
+    "/etc/jgt/config.json",
 ];
 
 /// Why an entry cannot be used.
@@ -96,6 +99,15 @@ pub fn expand_entries(
         }
     }
     Ok(out)
+}
+
+/// Adds the JGT broker config files discovery found outside the built-in list (the file
+/// `JGT_CONFIG_PATH` names, a qualifying `./config.json` or `~/config.json`); they belong with
+/// the built-in list and are dropped with it.
+pub(crate) fn add_found_jgt_files(out: &mut Vec<PathBuf>, jgt: &crate::Jgt) {
+    for path in jgt.deny_read_paths() {
+        push_unique(out, normalize(&path));
+    }
 }
 
 fn push_unique(out: &mut Vec<PathBuf>, path: PathBuf) {

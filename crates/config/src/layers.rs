@@ -23,6 +23,9 @@ pub enum Source {
     },
     /// A dedicated command-line flag (its spelling).
     Flag(String),
+    /// Set by the JGT live guard (a live broker config was found), from the `trading-secure`
+    /// profile: where that profile set it.
+    LiveGuard(Box<Source>),
 }
 
 impl fmt::Display for Source {
@@ -37,6 +40,7 @@ impl fmt::Display for Source {
             Source::Override(text) => write!(f, "-c {text}"),
             Source::Profile { name, from } => write!(f, "profile {name} ({from})"),
             Source::Flag(flag) => write!(f, "flag {flag}"),
+            Source::LiveGuard(from) => write!(f, "jgt live guard ({from})"),
         }
     }
 }

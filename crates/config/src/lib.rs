@@ -16,6 +16,7 @@ mod deny_read;
 mod edit;
 mod error;
 mod file;
+mod jgt;
 mod layers;
 mod load;
 mod locate;
@@ -26,12 +27,14 @@ mod provider;
 mod resolve;
 mod schema;
 mod tables;
+mod trading_secure;
 
 pub use config::*;
 pub use deny_read::{DEFAULT_DENY_READ, DenyReadError, expand_entries};
 pub use edit::{NewMcpServer, add_mcp_server, project_trust, remove_mcp_server, set_project_trust};
 pub use error::ConfigError;
 pub use file::{FileError, MAX_CONFIG_FILE_BYTES, read_text_file, read_text_prefix};
+pub use jgt::{CandidateStatus, JGT_ETC_DIR, Jgt, JgtCandidate, JgtFound, JgtSource};
 pub use layers::{Layered, Source, dotted};
 pub use load::{
     DEFAULT_MODEL, DEFAULT_OSS_MODEL, FlagOverrides, FlagValue, LoadOptions, Loaded,
@@ -46,3 +49,4 @@ pub use overrides::{CliOverride, parse_override};
 pub use provider::{ModelProviderInfo, ModelProviderToml, ProviderAuth, WireApi};
 pub use schema::*;
 pub use tables::*;
+pub use trading_secure::TRADING_SECURE;

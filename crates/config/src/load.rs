@@ -17,6 +17,7 @@ use crate::locate::SourceText;
 use crate::overrides::parse_override;
 use crate::resolve::resolve;
 use crate::schema::ConfigToml;
+use crate::trading_secure::TRADING_SECURE;
 
 /// Values set by dedicated command-line flags.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +60,8 @@ pub struct LoadOptions {
     pub env: Vec<(String, String)>,
     /// Honour `CODEX_API_KEY` (as `codex exec` does).
     pub honour_codex_api_key: bool,
+    /// Where the system-wide JGT config is looked for; `/etc/jgt` when unset.
+    pub jgt_etc_dir: Option<PathBuf>,
 }
 
 /// A loaded config with what the user should be told about it.
@@ -139,6 +142,22 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
     let config_path = codex_home.join("config.toml");
     let mut warnings = Warnings::default();
 
+    // 0. The JGT broker config, if this machine has one (its content stays here).
+    let home = lookup("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+    let etc_dir = options
+        .jgt_etc_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(crate::jgt::JGT_ETC_DIR));
+    let mut jgt = crate::jgt::discover(
+        &crate::jgt::Places {
+            cwd: &cwd,
+            home: home.as_deref(),
+            etc_dir: &etc_dir,
+            lookup: &lookup,
+        },
+        &mut warnings,
+    );
+
     // 1. The file, checked against the schema with positions for every error.
     let file = read_optional(&config_path)?.map(SourceText::new);
     let mut root = Layered::default();
@@ -181,11 +200,22 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
     effective.merge(&root_table, &mut |path| {
         root.source(path).cloned().unwrap_or(Source::Default)
     });
+    let user_trading_secure = profiles
+        .as_ref()
+        .and_then(|p| p.get(TRADING_SECURE))
+        .and_then(|p| p.as_table())
+        .cloned();
+    let built_in_trading_secure = crate::trading_secure::built_in();
     if let Some(name) = &profile_name {
+        let mut built_in = false;
         let profile = profiles
             .as_ref()
             .and_then(|p| p.get(name))
-            .and_then(|p| p.as_table());
+            .and_then(|p| p.as_table())
+            .or_else(|| {
+                built_in = name == TRADING_SECURE;
+                built_in.then_some(&built_in_trading_secure)
+            });
         let Some(profile) = profile else {
             let defined = profiles
                 .as_ref()
@@ -193,9 +223,12 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
                 .map(|t| t.keys().cloned().collect::<Vec<_>>().join(", "))
                 .unwrap_or_default();
             let hint = if defined.is_empty() {
-                format!("add a [profiles.{name}] table to {}", config_path.display())
+                format!(
+                    "add a [profiles.{name}] table to {} (built in: {TRADING_SECURE})",
+                    config_path.display()
+                )
             } else {
-                format!("defined profiles: {defined}")
+                format!("defined profiles: {defined} (built in: {TRADING_SECURE})")
             };
             let message = format!("profile `{name}` is not defined; {hint}");
             return Err(match (&options.flags.profile, root.source(&profile_key)) {
@@ -209,9 +242,14 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
         effective.merge(profile, &mut |path| {
             let mut full = vec!["profiles".to_string(), name.clone()];
             full.extend_from_slice(path);
+            let from = if built_in {
+                Source::BuiltIn
+            } else {
+                root.source(&full).cloned().unwrap_or(Source::Default)
+            };
             Source::Profile {
                 name: name.clone(),
-                from: Box::new(root.source(&full).cloned().unwrap_or(Source::Default)),
+                from: Box::new(from),
             }
         });
     }
@@ -230,6 +268,30 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
     }
     if options.flags.oss {
         apply_oss_flag(&mut effective);
+    }
+
+    // 5. The JGT live guard, above everything: a live broker account was found.
+    let guard_key = ["jgt".to_string(), "live_guard".to_string()];
+    let guard_off = effective.get(&guard_key) == Some(&toml::Value::Boolean(false));
+    if jgt.live() && guard_off {
+        jgt.live_guard_off_by = effective.source(&guard_key).map(|s| s.to_string());
+    }
+    if jgt.live() && !guard_off {
+        let user_defined = user_trading_secure.is_some();
+        let table = user_trading_secure.unwrap_or(built_in_trading_secure);
+        crate::trading_secure::apply_live_guard(&mut effective, table, &|path| {
+            let mut full = vec!["profiles".to_string(), TRADING_SECURE.to_string()];
+            full.extend_from_slice(path);
+            Source::Profile {
+                name: TRADING_SECURE.into(),
+                from: Box::new(if user_defined {
+                    root.source(&full).cloned().unwrap_or(Source::Default)
+                } else {
+                    Source::BuiltIn
+                }),
+            }
+        });
+        jgt.live_guard_applied = true;
     }
 
     let toml =
@@ -251,6 +313,7 @@ pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
             honour_codex_api_key: options.honour_codex_api_key,
             add_dirs: options.flags.add_dirs.clone(),
             cli_overrides: options.cli_overrides.clone(),
+            jgt,
         },
         &mut warnings,
     )?;
@@ -404,7 +467,7 @@ pub(crate) fn error_at(source: &Source, key: &str, message: String) -> ConfigErr
             key: format!("{key}: "),
             message,
         },
-        Source::Profile { from, .. } => error_at(from, key, message),
+        Source::Profile { from, .. } | Source::LiveGuard(from) => error_at(from, key, message),
         Source::Override(text) => ConfigError::Override {
             text: text.clone(),
             message: format!("{key}: {message}"),

@@ -31,6 +31,8 @@ pub(crate) struct Context {
     pub add_dirs: Vec<PathBuf>,
     /// `-c key=value` overrides, as written.
     pub cli_overrides: Vec<String>,
+    /// The JGT broker config found (see [`crate::Jgt`]).
+    pub jgt: crate::Jgt,
 }
 
 pub(crate) fn resolve(
@@ -152,9 +154,12 @@ pub(crate) fn resolve(
     }
     deny_entries.extend(sandbox.deny_read.clone().unwrap_or_default());
     let home = lookup("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
-    let deny_read =
+    let mut deny_read =
         crate::expand_entries(&deny_entries, home.as_deref(), &ctx.codex_home, &ctx.cwd)
             .map_err(|e| fail("sandbox.deny_read", format!("`{}`: {}", e.entry, e.message)))?;
+    if !sandbox.ignore_default_deny_read.unwrap_or(false) {
+        crate::deny_read::add_found_jgt_files(&mut deny_read, &ctx.jgt);
+    }
 
     let audit_toml = toml.audit.clone().unwrap_or_default();
     let audit = Audit {
@@ -342,6 +347,7 @@ pub(crate) fn resolve(
         model_prices,
         cwd_trusted: trusted,
         env: ctx.env,
+        jgt: ctx.jgt,
     })
 }
 

@@ -136,6 +136,7 @@ pub fn load_config(options: &StartOptions, env: Vec<(String, String)>) -> Result
         flags,
         env,
         honour_codex_api_key: options.honour_codex_api_key,
+        jgt_etc_dir: None,
     })
     .map_err(|e| e.to_string())?;
     loaded.warnings.splice(0..0, add_dir_warnings);

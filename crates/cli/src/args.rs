@@ -13,6 +13,7 @@ Examples:
   codex exec -m o3 -c model_reasoning_effort=high \"review this diff\"
   codex exec --oss \"summarise README.md\"        (local Ollama or LM Studio)
   codex config show                              (each value and where it came from)
+  codex jgt status                               (a JGT broker config found, and its protections)
   codex completion zsh > ~/.zfunc/_codex";
 
 #[derive(Debug, Parser)]
@@ -98,6 +99,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SessionsCommand,
     },
+    /// The JGT trading tools' broker config: what was found and how it is protected.
+    Jgt {
+        #[command(subcommand)]
+        command: JgtCommand,
+    },
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum, default_value_t = Shell::Bash)]
@@ -176,6 +182,18 @@ pub enum SessionsCommand {
         all: bool,
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JgtCommand {
+    /// Where the broker config was found, live or demo, and which protections are on. Prints
+    /// no password, pin or account id.
+    Status {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        shared: SharedOptions,
     },
 }
 

@@ -6,6 +6,7 @@ mod config_cmd;
 mod exec;
 mod hardening;
 mod interactive;
+mod jgt_cmd;
 mod logging;
 mod mcp_cmd;
 mod sandbox_cmd;
@@ -69,6 +70,9 @@ fn main() {
         Some(Command::Sessions {
             command: args::SessionsCommand::List { all, json },
         }) => sessions_cmd::list(&cli.shared, all, json),
+        Some(Command::Jgt {
+            command: args::JgtCommand::Status { json, shared },
+        }) => jgt_cmd::status(&merge(&cli.shared, &shared), cli.approval, json),
         Some(Command::Completion { shell }) => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

@@ -204,6 +204,32 @@ impl Jgt {
         self.found.as_ref().is_some_and(|f| f.live)
     }
 
+    /// One line for a front-end's header when the config in effect is live: where it is, and
+    /// whether the `trading-secure` restrictions apply. `None` for a demo config or none.
+    pub fn live_notice(&self) -> Option<String> {
+        let found = self.found.as_ref().filter(|f| f.live)?;
+        let at = match &found.source {
+            JgtSource::EnvSecretJson(var) | JgtSource::EnvJson(var) => format!("in ${var}"),
+            other => format!("at {other}"),
+        };
+        Some(if self.live_guard_applied {
+            format!(
+                "live broker account (connection \"Real\") found {at}: the trading-secure \
+                 restrictions apply (turn off with [jgt] live_guard = false)"
+            )
+        } else {
+            let by = self
+                .live_guard_off_by
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            format!(
+                "live broker account (connection \"Real\") found {at}: the live guard is off \
+                 by [jgt] live_guard = false{by}"
+            )
+        })
+    }
+
     /// The files commands must not read beyond the built-in list: every JGT file found.
     pub fn deny_read_paths(&self) -> Vec<PathBuf> {
         self.candidates

@@ -18,6 +18,8 @@ fn added_lines(content: &str) -> String {
 pub struct HumanOutput {
     color: bool,
     show_reasoning: bool,
+    /// A line for the header about a live JGT broker account (see `Jgt::live_notice`).
+    jgt_notice: Option<String>,
 }
 
 struct Style(&'static str);
@@ -32,10 +34,11 @@ const MAGENTA: Style = Style("35");
 const CYAN: Style = Style("36");
 
 impl HumanOutput {
-    pub fn new(color: bool, show_reasoning: bool) -> Self {
+    pub fn new(color: bool, show_reasoning: bool, jgt_notice: Option<String>) -> Self {
         HumanOutput {
             color,
             show_reasoning,
+            jgt_notice,
         }
     }
 
@@ -115,6 +118,9 @@ impl HumanOutput {
                     self.paint(&BOLD, "sandbox:"),
                     e.sandbox_policy.mode()
                 )?;
+                if let Some(notice) = &self.jgt_notice {
+                    writeln!(err, "{} {notice}", self.paint(&BOLD, "jgt:"))?;
+                }
                 writeln!(err, "{} {}", self.paint(&BOLD, "session id:"), e.session_id)?;
                 writeln!(err, "{rule}")?;
             }

@@ -152,7 +152,13 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stderr().is_terminal() && config.env_var("NO_COLOR").is_none(),
     };
-    let mut human = (!args.json).then(|| HumanOutput::new(color, !config.hide_agent_reasoning));
+    let mut human = (!args.json).then(|| {
+        HumanOutput::new(
+            color,
+            !config.hide_agent_reasoning,
+            config.jgt.live_notice(),
+        )
+    });
     let mut mapper = ThreadEventMapper::new(MapperOptions {
         include_cost: args.include_cost || config.json_estimated_cost,
     });

@@ -79,7 +79,7 @@ pub struct Config {
     /// The working directory is a project marked trusted (`[projects."<path>"]`).
     pub cwd_trusted: bool,
     /// The environment of the process at load time: the only place it is read.
-    pub env: Arc<Vec<(String, String)>>,
+    pub env: Environment,
     /// The JGT broker config found on this machine, its secrets, and whether the live guard
     /// applied. Its `Debug` shows no secret.
     pub jgt: crate::jgt::Jgt,
@@ -112,6 +112,38 @@ impl Config {
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A snapshot of the process environment. Its `Debug` shows names only: values may be
+/// credentials, and a `Config` printed for a log must not carry them.
+#[derive(Clone, Default, PartialEq)]
+pub struct Environment(Arc<Vec<(String, String)>>);
+
+impl Environment {
+    pub fn new(vars: Vec<(String, String)>) -> Self {
+        Self(Arc::new(vars))
+    }
+}
+
+impl std::ops::Deref for Environment {
+    type Target = Vec<(String, String)>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl AsRef<Vec<(String, String)>> for Environment {
+    fn as_ref(&self) -> &Vec<(String, String)> {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.0.iter().map(|(k, _)| format!("{k}=…")))
+            .finish()
     }
 }
 
@@ -183,4 +215,18 @@ pub struct McpServerConfig {
     pub tool_timeout: Duration,
     pub enabled_tools: Option<Vec<String>>,
     pub disabled_tools: Vec<String>,
+}
+
+#[cfg(test)]
+mod env_tests {
+    use super::Environment;
+
+    #[test]
+    fn debug_shows_names_not_values() {
+        let env = Environment::new(vec![("BROKER_PASSWORD".into(), "hunter2-live".into())]);
+        let text = format!("{env:?}");
+        assert!(text.contains("BROKER_PASSWORD"), "{text}");
+        assert!(!text.contains("hunter2"), "{text}");
+        assert_eq!(env.len(), 1);
+    }
 }

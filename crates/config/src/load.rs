@@ -5,7 +5,6 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -124,7 +123,7 @@ animations = true
 "#;
 
 pub fn load(options: LoadOptions) -> Result<Loaded, ConfigError> {
-    let env = Arc::new(options.env);
+    let env = crate::config::Environment::new(options.env);
     let lookup = |key: &str| -> Option<String> {
         env.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
     };

@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use codex_protocol::{SandboxMode, SandboxPolicy};
@@ -25,7 +24,7 @@ pub(crate) struct Context {
     pub config_path: PathBuf,
     pub cwd: PathBuf,
     pub active_profile: Option<String>,
-    pub env: Arc<Vec<(String, String)>>,
+    pub env: crate::config::Environment,
     pub honour_codex_api_key: bool,
     /// `--add-dir` directories: extra writable roots.
     pub add_dirs: Vec<PathBuf>,

@@ -596,3 +596,30 @@ fn an_mcp_tool_call_is_approved_shown_and_listed_by_slash_mcp() {
     screen.line("/quit");
     assert_restored(&screen);
 }
+
+#[test]
+fn a_live_broker_account_is_announced_at_start_without_its_secrets() {
+    if !tmux_available() {
+        eprintln!("skipped: tmux is not installed");
+        return;
+    }
+    let server = MockServer::start(vec![]).unwrap();
+    let (sb, env) = setup(&server, "");
+    let jgt = sb.home.path().join(".jgt");
+    std::fs::create_dir_all(&jgt).unwrap();
+    std::fs::write(
+        jgt.join("config.json"),
+        r#"{"user_id": "U-7781", "password": "Tui-Marker-Pw-31", "url": "https://broker.example/x", "connection": "Real"}"#,
+    )
+    .unwrap();
+    let screen = open_ui(&sb, &env);
+    let text = screen.wait_for("trading-secure");
+    assert!(text.contains("live broker account"), "{text}");
+    assert!(!text.contains("Tui-Marker-Pw-31"), "{text}");
+    assert!(!text.contains("U-7781"), "{text}");
+    screen.line("/status");
+    let text = screen.wait_for("context left:");
+    assert!(text.contains("untrusted"), "{text}");
+    screen.line("/quit");
+    assert_restored(&screen);
+}

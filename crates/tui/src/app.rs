@@ -120,6 +120,13 @@ impl App {
         let mut composer = Composer::new();
         composer.set_placeholder("Ask anything, / for commands, @ for files");
         composer.set_history(crate::history::load(&config));
+        // A live broker account changes what the agent may do; say so before anything else.
+        let finished: Vec<Cell> = config
+            .jgt
+            .live_notice()
+            .map(|message| Cell::Warning { message })
+            .into_iter()
+            .collect();
         Ok(App {
             status: StatusLine::new(&config),
             config,
@@ -129,7 +136,7 @@ impl App {
             codex,
             session: None,
             composer,
-            finished: Vec::new(),
+            finished,
             streaming: String::new(),
             reasoning: String::new(),
             running: HashMap::new(),

@@ -28,3 +28,26 @@ pub use writer::{AuditError, AuditWriter};
 
 /// The environment variable whose value keys the chain (read by the caller, passed in here).
 pub const KEY_ENV: &str = "CODEX_AUDIT_KEY";
+
+/// The SHA-256 (hex) of a file's content, read in chunks; `None` when there is no such file
+/// (a patch's `before` of a created file, `after` of a deleted one).
+pub fn file_sha256(path: &std::path::Path) -> std::io::Result<Option<String>> {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut hasher = sha2::Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(hex::encode(hasher.finalize())))
+}

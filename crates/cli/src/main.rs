@@ -2,6 +2,7 @@
 //! library crates.
 
 mod args;
+mod audit_cmd;
 mod config_cmd;
 mod exec;
 mod hardening;
@@ -69,6 +70,7 @@ fn main() {
         Some(Command::Sessions {
             command: args::SessionsCommand::List { all, json },
         }) => sessions_cmd::list(&cli.shared, all, json),
+        Some(Command::Audit { command }) => audit_cmd::run(&cli.shared, command),
         Some(Command::Completion { shell }) => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

@@ -69,8 +69,15 @@ fn an_exec_turn_is_audited_and_verifies() {
         assert_eq!(mode, 0o600);
     }
     let records = records(&log);
-    let kinds: Vec<&str> = records.iter().map(|r| r["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds[..3], ["session_start", "command", "patch"], "{kinds:?}");
+    let kinds: Vec<&str> = records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds[..3],
+        ["session_start", "command", "patch"],
+        "{kinds:?}"
+    );
     let session = records[0]["session"].as_str().unwrap();
     assert!(records.iter().all(|r| r["session"] == session));
     assert!(records.iter().all(|r| r["chain"] == "sha256"));
@@ -132,7 +139,11 @@ fn an_exec_turn_is_audited_and_verifies() {
     // One byte changed in the second line: verify names that line and fails.
     let mut bytes = std::fs::read(&log).unwrap();
     let second = bytes.iter().position(|&b| b == b'\n').unwrap() + 1;
-    let at = second + bytes[second..].windows(7).position(|w| w == b"audited").unwrap();
+    let at = second
+        + bytes[second..]
+            .windows(7)
+            .position(|w| w == b"audited")
+            .unwrap();
     bytes[at] = b'A';
     std::fs::write(&log, &bytes).unwrap();
     let verify = run(sb.codex().args(["audit", "verify", log.to_str().unwrap()]));
@@ -149,16 +160,18 @@ fn an_exec_turn_is_audited_and_verifies() {
 fn a_keyed_log_needs_the_key_to_verify() {
     let server = MockServer::start(vec![Step::stream(vec![Ev::Text("hi".into())])]).unwrap();
     let sb = Sandbox::new();
-    let out = run(
-        sb.exec(&server, "responses")
-            .env("CODEX_AUDIT_KEY", "k3y")
-            .arg("hello"),
-    );
+    let out = run(sb
+        .exec(&server, "responses")
+        .env("CODEX_AUDIT_KEY", "k3y")
+        .arg("hello"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let verify = run(sb.codex().args(["audit", "verify"]));
     assert_eq!(verify.status.code(), Some(1));
     assert!(stderr(&verify).contains("line 1: chained with HMAC-SHA256"));
-    let verify = run(sb.codex().env("CODEX_AUDIT_KEY", "k3y").args(["audit", "verify"]));
+    let verify = run(sb
+        .codex()
+        .env("CODEX_AUDIT_KEY", "k3y")
+        .args(["audit", "verify"]));
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
     assert!(stdout(&verify).contains("keyed with CODEX_AUDIT_KEY"));
 }

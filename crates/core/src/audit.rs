@@ -206,7 +206,9 @@ impl SessionAudit {
         }
         let files: Vec<Value> = files
             .iter()
-            .map(|f| json!({"path": self.scrub_path(&f.path), "before": f.before, "after": f.after}))
+            .map(
+                |f| json!({"path": self.scrub_path(&f.path), "before": f.before, "after": f.after}),
+            )
             .collect();
         self.write(
             "patch",
@@ -325,7 +327,9 @@ impl SessionAudit {
     fn scrub_value(&self, value: &Value) -> Value {
         match value {
             Value::String(s) => Value::String(self.scrub(s)),
-            Value::Array(items) => Value::Array(items.iter().map(|v| self.scrub_value(v)).collect()),
+            Value::Array(items) => {
+                Value::Array(items.iter().map(|v| self.scrub_value(v)).collect())
+            }
             Value::Object(map) => Value::Object(
                 map.iter()
                     .map(|(k, v)| (self.scrub(k), self.scrub_value(v)))

@@ -122,7 +122,12 @@ pub(crate) async fn orchestrate<A: Action>(
     let reason = format!("the {noun} failed inside the sandbox; run it again without the sandbox?");
     let answer = ask(turn, call_id, action.request(call_id, reason)).await;
     let approved = matches!(answer, Answer::Run { .. });
-    audit.escalation(action.audit_subject(), "sandbox_retry", None, Some(approved));
+    audit.escalation(
+        action.audit_subject(),
+        "sandbox_retry",
+        None,
+        Some(approved),
+    );
     match answer {
         Answer::Run { for_session } => {
             if for_session {

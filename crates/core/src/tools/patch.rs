@@ -209,7 +209,9 @@ impl Action for PatchAction {
         _elapsed: std::time::Duration,
     ) {
         let before = std::mem::take(&mut *self.before.lock().unwrap_or_else(|e| e.into_inner()));
-        turn.session.audit.patch(before, approved_by, output.success);
+        turn.session
+            .audit
+            .patch(before, approved_by, output.success);
     }
 }
 

@@ -97,6 +97,7 @@ impl SessionAudit {
             let chain = Chain::from_key(config.env_var(KEY_ENV));
             match AuditWriter::open(&config.audit.path, chain) {
                 Ok(mut writer) => {
+                    writer.set_fsync(config.audit.fsync);
                     warnings.extend(writer.take_notes());
                     Some(Mutex::new(writer))
                 }

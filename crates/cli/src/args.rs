@@ -104,6 +104,11 @@ pub enum Command {
         #[command(subcommand)]
         command: JgtCommand,
     },
+    /// Check or read the audit log (`[audit]`, default `$CODEX_HOME/audit.jsonl`).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Print a shell completion script.
     Completion {
         #[arg(value_enum, default_value_t = Shell::Bash)]
@@ -194,6 +199,28 @@ pub enum JgtCommand {
         json: bool,
         #[command(flatten)]
         shared: SharedOptions,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain: OK with the number of records and sessions, or the first line that
+    /// was edited, removed, reordered or truncated (exit status 1). A log written with
+    /// CODEX_AUDIT_KEY set needs the same key set to verify.
+    Verify {
+        /// The log (default: the configured one).
+        file: Option<PathBuf>,
+    },
+    /// Print the records: time, session, kind and a summary, one line each.
+    Show {
+        /// The log (default: the configured one).
+        file: Option<PathBuf>,
+        /// Only this session's records (an id prefix is enough).
+        #[arg(long)]
+        session: Option<String>,
+        /// The records as JSON lines, as written.
+        #[arg(long)]
+        json: bool,
     },
 }
 

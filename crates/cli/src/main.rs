@@ -2,6 +2,7 @@
 //! library crates.
 
 mod args;
+mod audit_cmd;
 mod config_cmd;
 mod exec;
 mod hardening;
@@ -73,6 +74,7 @@ fn main() {
         Some(Command::Jgt {
             command: args::JgtCommand::Status { json, shared },
         }) => jgt_cmd::status(&merge(&cli.shared, &shared), cli.approval, json),
+        Some(Command::Audit { command }) => audit_cmd::run(&cli.shared, command),
         Some(Command::Completion { shell }) => {
             let shell = match shell {
                 Shell::Bash => clap_complete::Shell::Bash,

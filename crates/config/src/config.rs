@@ -175,6 +175,8 @@ impl Default for ShellEnvironmentPolicy {
 pub struct Audit {
     pub enabled: bool,
     pub path: PathBuf,
+    /// `sync_data` after each record.
+    pub fsync: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

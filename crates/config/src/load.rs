@@ -113,6 +113,7 @@ ignore_default_deny_read = false
 
 [audit]
 enabled = true
+fsync = false
 
 [jgt]
 live_guard = true

@@ -176,6 +176,7 @@ pub(crate) fn resolve(
             },
             None => ctx.codex_home.join("audit.jsonl"),
         },
+        fsync: audit_toml.fsync.unwrap_or(false),
     };
 
     // Features, with the legacy switches folded in.

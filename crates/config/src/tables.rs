@@ -175,6 +175,8 @@ pub struct AuditToml {
     pub enabled: Option<bool>,
     /// Default: `$CODEX_HOME/audit.jsonl`.
     pub path: Option<PathBuf>,
+    /// Flush each record to the disk before going on (default: no; a few ms per record).
+    pub fsync: Option<bool>,
 }
 
 /// `[jgt]`: the bridge to the JGT trading tools' broker configuration.

@@ -16,6 +16,7 @@
     reason = "library code runs inside other processes (the CLI, a Node host); they own output and exit"
 )]
 
+mod audit;
 mod compact;
 mod context;
 mod error;
@@ -34,6 +35,7 @@ mod tools;
 mod turn;
 mod user_shell;
 
+pub use audit::Approver;
 pub use codex_sandbox::{ReadAccess, ReadDenied};
 pub use compact::SUMMARY_PREFIX;
 pub use error::CodexError;

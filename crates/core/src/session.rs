@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::audit::{Approver, SessionAudit};
 use crate::error::CodexError;
 use crate::events::EventSender;
 use crate::images::local_image_url;
@@ -50,6 +51,8 @@ pub struct SessionOptions {
     /// Further limits on what the in-process file tools may read (a host's own rules, tests).
     /// It only ever narrows what the sandbox policy lets them read.
     pub read_access: Option<ReadAccess>,
+    /// Who answers approval requests, as the audit log names them (a person by default).
+    pub approver: Approver,
 }
 
 impl Codex {
@@ -109,7 +112,14 @@ impl Codex {
         if let Some(extra) = options.read_access {
             read_access = read_access.and(extra);
         }
-        Ok(Self::spawn_inner(config, client, tools, start, read_access))
+        Ok(Self::spawn_inner(
+            config,
+            client,
+            tools,
+            start,
+            read_access,
+            options.approver,
+        ))
     }
 
     fn spawn_inner(
@@ -118,6 +128,7 @@ impl Codex {
         mut tools: ToolRegistry,
         start: Start,
         read_access: ReadAccess,
+        approver: Approver,
     ) -> Codex {
         let (sub_tx, sub_rx) = mpsc::channel(32);
         let (ev_tx, ev_rx) = mpsc::unbounded_channel();
@@ -173,6 +184,14 @@ impl Codex {
                 SessionWriter::disabled()
             }
         };
+        let audit = SessionAudit::open(
+            &config,
+            &session_id,
+            approver,
+            events.clone(),
+            &mut warnings,
+        );
+        audit.session_start(&config, sandbox_type);
         for message in warnings {
             events.send("", EventMsg::Warning { message });
         }
@@ -201,6 +220,7 @@ impl Codex {
             sandbox_type,
             read_access,
             files,
+            audit,
             history,
         }));
         tokio::spawn(submission_loop(session, Arc::new(tools), sub_rx));
@@ -304,6 +324,7 @@ async fn submission_loop(
                         turn.cancel.cancel();
                         let _ = turn.handle.await;
                     }
+                    session.audit.session_end();
                     return;
                 };
                 match sub.op {
@@ -371,6 +392,7 @@ async fn submission_loop(
                             let _ = turn.handle.await;
                         }
                         session.flush_record().await;
+                        session.audit.session_end();
                         session.events.send(&sub.id, EventMsg::ShutdownComplete);
                         return;
                     }

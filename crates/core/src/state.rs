@@ -29,6 +29,8 @@ pub(crate) struct Session {
     pub read_access: ReadAccess,
     /// The session's files: its rollout (when it could be made) and `history.jsonl`.
     files: SessionWriter,
+    /// The audit log's records of this session.
+    pub audit: crate::audit::SessionAudit,
     /// Set once a failed write to the rollout has been reported.
     record_failed: AtomicBool,
     data: Mutex<SessionData>,
@@ -65,6 +67,7 @@ pub(crate) struct SessionParts {
     pub sandbox_type: SandboxType,
     pub read_access: ReadAccess,
     pub files: SessionWriter,
+    pub audit: crate::audit::SessionAudit,
     pub history: Vec<ResponseItem>,
 }
 
@@ -80,6 +83,7 @@ impl Session {
             sandbox_type: parts.sandbox_type,
             read_access: parts.read_access,
             files: parts.files,
+            audit: parts.audit,
             record_failed: AtomicBool::new(false),
             data: Mutex::new(SessionData {
                 history: Arc::new(parts.history),

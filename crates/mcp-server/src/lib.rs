@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use codex_config::Config;
-use codex_core::Codex;
+use codex_core::{Approver, Codex, SessionOptions};
 use codex_frontend::StartOptions;
 use codex_protocol::{EventMsg, Op, UserInput};
 use rmcp::model::{
@@ -96,7 +96,12 @@ impl CodexServer {
         (self.inner.options.adjust)(&mut loaded.config);
         let mut config = loaded.config;
         config.session_source = "mcp".to_string();
-        let codex = Codex::spawn(config).map_err(|e| e.to_string())?;
+        let options = SessionOptions {
+            // Approvals go to the MCP client as elicitations.
+            approver: Approver::McpClient,
+            ..Default::default()
+        };
+        let codex = Codex::start(config, options).map_err(|e| e.to_string())?;
         let id = codex.session_id().to_string();
         let thread = Arc::new(tokio::sync::Mutex::new(codex));
         self.inner

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use codex_config::Config;
-use codex_core::{Codex, SessionOptions, ToolHandler};
+use codex_core::{Approver, Codex, SessionOptions, ToolHandler};
 use codex_frontend::{check_directory, check_images, check_prompt, find_resume, output_schema};
 use codex_protocol::{ElicitationAction, EventMsg, Op, ReviewDecision, UserInput};
 use codex_thread_events::{MapperOptions, ThreadEventMapper};
@@ -252,6 +252,8 @@ impl Driver {
             SessionOptions {
                 resume,
                 tools: self.tools.clone(),
+                // Approvals are answered by the host's `onApproval` callback.
+                approver: Approver::JsCallback,
                 ..Default::default()
             },
         )

@@ -22,6 +22,7 @@ use serde_json::Value;
 
 use super::orchestrator::{Action, Outcome, orchestrate};
 use super::{ToolOutput, TurnContext};
+use crate::audit::{ApprovedBy, Subject};
 use crate::state::Session;
 
 /// The session's MCP servers as tools.
@@ -268,5 +269,37 @@ impl Action for McpCall {
 
     fn denied_by_sandbox(&self, _output: &ToolOutput) -> bool {
         false
+    }
+
+    fn session_granted(&self, session: &Session) -> bool {
+        session
+            .data()
+            .approved_mcp_tools
+            .contains(&self.session_key())
+    }
+
+    fn audit_subject(&self) -> Subject<'_> {
+        Subject::McpTool {
+            server: &self.invocation.server,
+            tool: &self.invocation.tool,
+        }
+    }
+
+    fn audit_ran(
+        &self,
+        turn: &TurnContext,
+        approved_by: ApprovedBy,
+        _sandboxed: bool,
+        output: &ToolOutput,
+        elapsed: Duration,
+    ) {
+        turn.session.audit.mcp_tool_call(
+            &self.invocation.server,
+            &self.invocation.tool,
+            self.arguments.as_ref(),
+            approved_by,
+            output.success,
+            elapsed,
+        );
     }
 }

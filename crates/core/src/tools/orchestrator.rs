@@ -3,11 +3,14 @@
 //! again without it. Commands and patches implement [`Action`]; so will any tool that changes
 //! things.
 
+use std::time::{Duration, Instant};
+
 use codex_protocol::{AskForApproval, EventMsg, ReviewDecision};
 use codex_safety::SafetyCheck;
 use futures_util::future::BoxFuture;
 
 use super::TurnContext;
+use crate::audit::{ApprovedBy, DeniedBy, Subject};
 use crate::state::Session;
 
 /// Something a tool wants to do, seen by the orchestration step.
@@ -35,6 +38,25 @@ pub(crate) trait Action: Send + Sync {
 
     /// Whether a sandboxed run failed because of the sandbox.
     fn denied_by_sandbox(&self, output: &Self::Output) -> bool;
+
+    /// Whether it runs because the user approved it for the session earlier (when the safety
+    /// check let it run without asking).
+    fn session_granted(&self, _session: &Session) -> bool {
+        false
+    }
+
+    /// What it is, for the audit log's denial and escalation records.
+    fn audit_subject(&self) -> Subject<'_>;
+
+    /// Writes the audit log's record of one run.
+    fn audit_ran(
+        &self,
+        turn: &TurnContext,
+        approved_by: ApprovedBy,
+        sandboxed: bool,
+        output: &Self::Output,
+        elapsed: Duration,
+    );
 }
 
 /// What came of it: the run's output, or why it did not run (for the model).
@@ -55,10 +77,19 @@ pub(crate) async fn orchestrate<A: Action>(
     action: &A,
 ) -> Outcome<A::Output> {
     let session = &turn.session;
+    let audit = &session.audit;
     let noun = action.noun();
-    let sandboxed = match action.assess(session) {
-        SafetyCheck::AutoApprove { sandboxed } => sandboxed,
+    let (sandboxed, approved_by) = match action.assess(session) {
+        SafetyCheck::AutoApprove { sandboxed } => {
+            let by = if action.session_granted(session) {
+                ApprovedBy::SessionGrant
+            } else {
+                ApprovedBy::Policy
+            };
+            (sandboxed, by)
+        }
         SafetyCheck::Reject { reason } => {
+            audit.denial(action.audit_subject(), DeniedBy::Policy, &reason);
             return Outcome::Refused(format!("{noun} rejected: {reason}"));
         }
         SafetyCheck::AskUser { reason } => {
@@ -67,14 +98,20 @@ pub(crate) async fn orchestrate<A: Action>(
                     if for_session {
                         action.remember(session, false);
                     }
-                    action.sandboxed_after_approval(session)
+                    (action.sandboxed_after_approval(session), ApprovedBy::Asked)
                 }
-                Answer::Denied => return Outcome::Refused(format!("{noun} rejected by the user")),
-                Answer::Aborted => return Outcome::Refused(format!("{noun} aborted by the user")),
+                Answer::Denied => {
+                    audit.denial(action.audit_subject(), DeniedBy::Approver, "denied");
+                    return Outcome::Refused(format!("{noun} rejected by the user"));
+                }
+                Answer::Aborted => {
+                    audit.denial(action.audit_subject(), DeniedBy::Approver, "aborted");
+                    return Outcome::Refused(format!("{noun} aborted by the user"));
+                }
             }
         }
     };
-    let first = action.run(turn, sandboxed).await;
+    let first = run_audited(turn, action, approved_by, sandboxed).await;
     let may_retry = matches!(
         session.config.approval_policy,
         AskForApproval::OnFailure | AskForApproval::Untrusted
@@ -83,15 +120,36 @@ pub(crate) async fn orchestrate<A: Action>(
         return Outcome::Ran(first);
     }
     let reason = format!("the {noun} failed inside the sandbox; run it again without the sandbox?");
-    match ask(turn, call_id, action.request(call_id, reason)).await {
+    let answer = ask(turn, call_id, action.request(call_id, reason)).await;
+    let approved = matches!(answer, Answer::Run { .. });
+    audit.escalation(
+        action.audit_subject(),
+        "sandbox_retry",
+        None,
+        Some(approved),
+    );
+    match answer {
         Answer::Run { for_session } => {
             if for_session {
                 action.remember(session, true);
             }
-            Outcome::Ran(action.run(turn, false).await)
+            Outcome::Ran(run_audited(turn, action, ApprovedBy::Asked, false).await)
         }
         Answer::Denied | Answer::Aborted => Outcome::Ran(first),
     }
+}
+
+/// Runs it and writes the audit record of the run.
+async fn run_audited<A: Action>(
+    turn: &TurnContext,
+    action: &A,
+    approved_by: ApprovedBy,
+    sandboxed: bool,
+) -> A::Output {
+    let started = Instant::now();
+    let output = action.run(turn, sandboxed).await;
+    action.audit_ran(turn, approved_by, sandboxed, &output, started.elapsed());
+    output
 }
 
 /// Sends the request and waits for the user's answer. The wait is registered before the event

@@ -18,6 +18,7 @@ use serde_json::json;
 
 use super::orchestrator::{Action, Outcome, orchestrate};
 use super::{ToolCall, ToolHandler, ToolInput, ToolOutput, TurnContext, parse_arguments};
+use crate::audit::{ApprovedBy, FileHashes, Subject};
 use crate::state::Session;
 
 const DESCRIPTION: &str = include_str!("apply_patch_description.md");
@@ -125,6 +126,7 @@ pub(crate) async fn apply(
         protected,
         grant_root,
         asked: AtomicBool::new(false),
+        before: std::sync::Mutex::new(Vec::new()),
     };
     match orchestrate(turn, call_id, &action).await {
         Outcome::Refused(why) => ToolOutput::error(why),
@@ -144,6 +146,8 @@ struct PatchAction {
     grant_root: Option<PathBuf>,
     /// The user was asked about it.
     asked: AtomicBool,
+    /// The touched files' hashes just before it was applied, for the audit log.
+    before: std::sync::Mutex<Vec<FileHashes>>,
 }
 
 impl Action for PatchAction {
@@ -191,6 +195,24 @@ impl Action for PatchAction {
     fn denied_by_sandbox(&self, _output: &ToolOutput) -> bool {
         false
     }
+
+    fn audit_subject(&self) -> Subject<'_> {
+        Subject::Patch { paths: &self.paths }
+    }
+
+    fn audit_ran(
+        &self,
+        turn: &TurnContext,
+        approved_by: ApprovedBy,
+        _sandboxed: bool,
+        output: &ToolOutput,
+        _elapsed: std::time::Duration,
+    ) {
+        let before = std::mem::take(&mut *self.before.lock().unwrap_or_else(|e| e.into_inner()));
+        turn.session
+            .audit
+            .patch(before, approved_by, output.success);
+    }
 }
 
 /// Reports the patch and writes it.
@@ -198,6 +220,8 @@ fn commit(turn: &TurnContext, action: &PatchAction) -> ToolOutput {
     let session = &turn.session;
     let auto_approved = !action.asked.load(Ordering::Relaxed);
     turn.turn_diff.remember(action.paths.clone());
+    *action.before.lock().unwrap_or_else(|e| e.into_inner()) =
+        session.audit.hash_files(&action.paths);
     session.events.send(
         &turn.sub_id,
         EventMsg::PatchApplyBegin(PatchApplyBeginEvent {

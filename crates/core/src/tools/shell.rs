@@ -21,6 +21,7 @@ use serde_json::json;
 
 use super::orchestrator::{Action, Outcome, orchestrate};
 use super::{ToolCall, ToolHandler, ToolOutput, TurnContext, parse_arguments};
+use crate::audit::{ApprovedBy, Subject};
 use crate::state::Session;
 
 /// Live output events per command; the end event still carries everything.
@@ -210,6 +211,17 @@ async fn run_command(turn: &TurnContext, call_id: &str, call: CommandCall) -> To
     }
     let timeout = Duration::from_millis(call.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS));
     let key = session_key(&command, &cwd);
+    if call.escalate {
+        turn.session.audit.escalation(
+            Subject::Command {
+                argv: &command,
+                cwd: &cwd,
+            },
+            "requested",
+            call.justification.as_deref(),
+            None,
+        );
+    }
     let action = ExecAction {
         call_id: call_id.to_string(),
         command,
@@ -300,6 +312,41 @@ impl Action for ExecAction {
 
     fn denied_by_sandbox(&self, output: &Self::Output) -> bool {
         output.as_ref().is_some_and(looks_like_sandbox_denial)
+    }
+
+    fn session_granted(&self, session: &Session) -> bool {
+        session.data().approved_commands.contains_key(&self.key)
+    }
+
+    fn audit_subject(&self) -> Subject<'_> {
+        Subject::Command {
+            argv: &self.command,
+            cwd: &self.cwd,
+        }
+    }
+
+    fn audit_ran(
+        &self,
+        turn: &TurnContext,
+        approved_by: ApprovedBy,
+        sandboxed: bool,
+        output: &Self::Output,
+        elapsed: Duration,
+    ) {
+        let session = &turn.session;
+        let (exit_code, duration) = match output {
+            Some(out) => (Some(out.exit_code), out.duration),
+            None => (None, elapsed),
+        };
+        session.audit.command(
+            &session.config,
+            &self.command,
+            &self.cwd,
+            sandboxed,
+            approved_by,
+            exit_code,
+            duration,
+        );
     }
 }
 

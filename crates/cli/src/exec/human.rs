@@ -18,6 +18,8 @@ fn added_lines(content: &str) -> String {
 pub struct HumanOutput {
     color: bool,
     show_reasoning: bool,
+    /// What `deny_read` hides, and how (see `codex_sandbox::describe_deny_read`).
+    deny_read: Option<String>,
 }
 
 struct Style(&'static str);
@@ -36,7 +38,14 @@ impl HumanOutput {
         HumanOutput {
             color,
             show_reasoning,
+            deny_read: None,
         }
+    }
+
+    /// Adds a `deny_read:` line to the header.
+    pub fn with_deny_read(mut self, line: String) -> Self {
+        self.deny_read = Some(line);
+        self
     }
 
     fn paint(&self, style: &Style, text: &str) -> String {
@@ -115,6 +124,9 @@ impl HumanOutput {
                     self.paint(&BOLD, "sandbox:"),
                     e.sandbox_policy.mode()
                 )?;
+                if let Some(line) = &self.deny_read {
+                    writeln!(err, "{} {line}", self.paint(&BOLD, "deny_read:"))?;
+                }
                 writeln!(err, "{} {}", self.paint(&BOLD, "session id:"), e.session_id)?;
                 writeln!(err, "{rule}")?;
             }

@@ -152,7 +152,16 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
         ColorArg::Never => false,
         ColorArg::Auto => std::io::stderr().is_terminal() && config.env_var("NO_COLOR").is_none(),
     };
-    let mut human = (!args.json).then(|| HumanOutput::new(color, !config.hide_agent_reasoning));
+    let mut human = (!args.json).then(|| {
+        HumanOutput::new(color, !config.hide_agent_reasoning).with_deny_read(
+            codex_sandbox::describe_deny_read(
+                &config.sandbox_policy,
+                &config.deny_read,
+                &codex_sandbox::probe(),
+                true,
+            ),
+        )
+    });
     let mut mapper = ThreadEventMapper::new(MapperOptions {
         include_cost: args.include_cost || config.json_estimated_cost,
     });

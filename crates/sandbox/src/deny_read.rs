@@ -36,6 +36,49 @@ pub fn existing_denied(deny_read: &[PathBuf]) -> Vec<DeniedPath> {
     out
 }
 
+/// How many entries of the workspace a search for other hard links visits at most.
+const LINK_SEARCH_LIMIT: usize = 50_000;
+
+/// Other names, under `dirs` (the working directory and writable roots), of denied files that
+/// have more than one link (a file of a denied directory included): a mount or a path rule on
+/// the denied name does not cover them, so they are denied too. Looked for only when such a
+/// file exists; links elsewhere stay out of reach of this search.
+#[cfg(unix)]
+pub fn hard_links_in(dirs: &[PathBuf], denied: &[DeniedPath]) -> Vec<DeniedPath> {
+    use std::collections::HashSet;
+    use std::os::unix::fs::MetadataExt;
+    let mut linked: HashSet<(u64, u64)> = HashSet::new();
+    let mut budget = LOOK_LIMIT;
+    for d in denied {
+        each_file(&d.path, &mut budget, &mut |_, meta| {
+            if meta.is_file() && meta.nlink() > 1 {
+                linked.insert((meta.dev(), meta.ino()));
+            }
+        });
+    }
+    let mut out: Vec<DeniedPath> = Vec::new();
+    if linked.is_empty() {
+        return out;
+    }
+    let mut budget = LINK_SEARCH_LIMIT;
+    for dir in dirs {
+        each_file(dir, &mut budget, &mut |path, meta| {
+            let inside_denied = denied.iter().any(|d| path.starts_with(&d.path));
+            if meta.is_file()
+                && !inside_denied
+                && linked.contains(&(meta.dev(), meta.ino()))
+                && !out.iter().any(|o| o.path == path)
+            {
+                out.push(DeniedPath {
+                    path: path.to_path_buf(),
+                    is_dir: false,
+                });
+            }
+        });
+    }
+    out
+}
+
 /// What the sandbox can say about `deny_read` before running a command.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DenyReadSummary {
@@ -126,8 +169,8 @@ pub fn describe(
             String::new()
         };
         line.push_str(&format!(
-            "; not closed: {} denied file(s) have other hard links that commands can still read \
-             ({}{more})",
+            "; {} denied file(s) have other hard links ({}{more}): those under the working \
+             directory and writable roots are hidden too, any elsewhere stay readable to commands",
             summary.linked.len(),
             shown.join(", ")
         ));

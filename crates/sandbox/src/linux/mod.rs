@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use codex_protocol::SandboxPolicy;
 
-use crate::deny_read::existing_denied;
+use crate::deny_read::{existing_denied, hard_links_in};
 use crate::roots::writable_roots;
 
 #[derive(Debug, thiserror::Error)]
@@ -144,7 +144,11 @@ fn confine(request: &Request) -> Result<(), HelperError> {
     let tmpdir = std::env::var_os("TMPDIR").map(PathBuf::from);
     let roots = writable_roots(&request.policy, &request.cwd, tmpdir.as_deref());
     // Resolved before any mount: the paths as the kernel finds them now.
-    let denied = existing_denied(&request.deny_read);
+    let mut denied = existing_denied(&request.deny_read);
+    let mut workspace: Vec<PathBuf> = vec![request.cwd.clone()];
+    workspace.extend(roots.iter().map(|r| r.root.clone()));
+    let links = hard_links_in(&workspace, &denied);
+    denied.extend(links);
     let confine_err = |what: &str, e: std::io::Error| HelperError::Confine(format!("{what}: {e}"));
     let isolated = if request.namespaces {
         // In a new mount and PID namespace, this returns in the child (PID 1 of the namespace);

@@ -55,13 +55,16 @@ pub struct Plan {
     pub(crate) originals: HashMap<PathBuf, Option<(Vec<u8>, Permissions)>>,
 }
 
+/// Why a path may not be touched (`None` when it may be).
+pub type Refuse<'a> = dyn Fn(&Path) -> Option<String> + Sync + 'a;
+
 pub struct PlanOptions<'a> {
     pub cwd: &'a Path,
     /// Where the patch may write; `None` means anywhere.
     pub roots: Option<&'a WritableRoots>,
     /// Why a path may not be touched at all, checked before it is read: a patch must neither
     /// read nor replace a file the caller keeps out of reach (`None` when it may be).
-    pub refuse: Option<&'a (dyn Fn(&Path) -> Option<String> + Sync)>,
+    pub refuse: Option<&'a Refuse<'a>>,
 }
 
 struct Overlay {

@@ -43,7 +43,14 @@ pub fn apply_patch(
     cwd: &Path,
     roots: Option<&WritableRoots>,
 ) -> Result<Plan, PatchError> {
-    let plan = plan_patch(patch, &PlanOptions { cwd, roots })?;
+    let plan = plan_patch(
+        patch,
+        &PlanOptions {
+            cwd,
+            roots,
+            refuse: None,
+        },
+    )?;
     plan.commit()?;
     Ok(plan)
 }

@@ -55,10 +55,16 @@ pub struct Plan {
     pub(crate) originals: HashMap<PathBuf, Option<(Vec<u8>, Permissions)>>,
 }
 
+/// Why a path may not be touched (`None` when it may be).
+pub type Refuse<'a> = dyn Fn(&Path) -> Option<String> + Sync + 'a;
+
 pub struct PlanOptions<'a> {
     pub cwd: &'a Path,
     /// Where the patch may write; `None` means anywhere.
     pub roots: Option<&'a WritableRoots>,
+    /// Why a path may not be touched at all, checked before it is read: a patch must neither
+    /// read nor replace a file the caller keeps out of reach (`None` when it may be).
+    pub refuse: Option<&'a Refuse<'a>>,
 }
 
 struct Overlay {
@@ -151,6 +157,12 @@ pub fn plan_patch(patch: &str, options: &PlanOptions<'_>) -> Result<Plan, PatchE
             ));
         }
         let resolved = resolver.resolve(options.cwd, p);
+        if let Some(why) = options
+            .refuse
+            .and_then(|refuse| refuse(&options.cwd.join(p)))
+        {
+            return Err(PatchError::Rejected(why));
+        }
         if let Some(roots) = options.roots
             && !roots.allows(&resolved)
         {

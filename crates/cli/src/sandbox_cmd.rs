@@ -87,7 +87,21 @@ fn run_sandboxed(
         &command,
         Some(&helper),
         tmpdir.as_deref(),
+        &config.deny_read,
     )?;
+    // Said only when something is hidden, so plain runs keep their stderr to the command.
+    if codex_sandbox::summarize_deny_read(&config.deny_read).hidden > 0 {
+        let namespaces = !(args.no_namespaces && sandbox == SandboxType::LinuxSeccomp);
+        eprintln!(
+            "codex sandbox: deny_read: {}",
+            codex_sandbox::describe_deny_read(
+                &config.sandbox_policy,
+                &config.deny_read,
+                &support,
+                namespaces
+            )
+        );
+    }
     env.extend(wrapped.env.iter().cloned());
     if !config.sandbox_policy.has_full_network_access() {
         env.push(("CODEX_SANDBOX_NETWORK_DISABLED".into(), "1".into()));

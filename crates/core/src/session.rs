@@ -108,7 +108,8 @@ impl Codex {
                 model_settings(&config, &start.session_id),
             )?),
         };
-        let mut read_access = ReadAccess::for_policy(&config.sandbox_policy, &config.cwd);
+        // Every sandbox mode: danger-full-access frees commands, not the engine's own reads.
+        let mut read_access = ReadAccess::deny_read(&config.deny_read);
         if let Some(extra) = options.read_access {
             read_access = read_access.and(extra);
         }
@@ -436,7 +437,12 @@ fn user_message(session: &Session, sub_id: &str, items: &[UserInput]) -> Respons
                 continue;
             }
             UserInput::Image { image_url } => (image_url.clone(), None),
-            UserInput::LocalImage { path } => match local_image_url(path) {
+            UserInput::LocalImage { path } => match session
+                .read_access
+                .check(&session.config.cwd.join(path))
+                .map_err(|denied| denied.to_string())
+                .and_then(|()| local_image_url(path))
+            {
                 Ok(url) => (url, Some(path)),
                 Err(message) => {
                     texts.push(format!("[an image was not attached: {message}]"));

@@ -335,3 +335,156 @@ async fn a_denied_path_is_refused_by_every_file_tool_however_it_is_reached() {
     assert_eq!(output(&outputs, "ok"), "L1: the answer is 42");
     assert!(asked.load(std::sync::atomic::Ordering::SeqCst) > 10);
 }
+
+/// `[sandbox] deny_read` from the config: every built-in tool refuses a denied file and a
+/// denied directory reached directly, through a symlink, a hard link made earlier, `..`, or
+/// after the directory was renamed; patches neither read, replace nor create one; siblings
+/// stay readable.
+#[tokio::test]
+async fn config_deny_read_is_refused_by_every_built_in_tool() {
+    let (dir, root) = project();
+    let base = root.parent().unwrap().to_path_buf();
+    let vault = base.join("vault");
+    std::fs::create_dir_all(&vault).unwrap();
+    std::fs::write(vault.join("k.txt"), "needle-secret-dir\n").unwrap();
+    std::fs::write(base.join("token.txt"), "needle-secret-file\n").unwrap();
+    std::fs::write(base.join("open.txt"), "needle-open\n").unwrap();
+    std::os::unix::fs::symlink(base.join("token.txt"), root.join("sym.txt")).unwrap();
+    std::fs::hard_link(base.join("token.txt"), root.join("hl.txt")).unwrap();
+    std::fs::hard_link(vault.join("k.txt"), root.join("hl-vault.txt")).unwrap();
+    let deny = format!(
+        "sandbox.deny_read=[\"{}\", \"{}\"]",
+        vault.display(),
+        base.join("token.txt").display()
+    );
+    let renamed = base.join("renamed");
+    let patch = |body: &str| json!({ "input": format!("*** Begin Patch\n{body}\n*** End Patch") });
+    let calls = vec![
+        (
+            "r1",
+            "read_file",
+            json!({"file_path": base.join("token.txt")}),
+        ),
+        ("r2", "read_file", json!({"file_path": root.join("hl.txt")})),
+        (
+            "r3",
+            "read_file",
+            json!({"file_path": root.join("sym.txt")}),
+        ),
+        (
+            "r4",
+            "read_file",
+            json!({"file_path": root.join("../token.txt")}),
+        ),
+        (
+            "r5",
+            "read_file",
+            json!({"file_path": renamed.join("k.txt")}),
+        ),
+        (
+            "r6",
+            "read_file",
+            json!({"file_path": root.join("hl-vault.txt")}),
+        ),
+        (
+            "r7",
+            "read_file",
+            json!({"file_path": format!("/proc/self/root{}", base.join("token.txt").display())}),
+        ),
+        ("l1", "list_dir", json!({"dir_path": renamed})),
+        ("l2", "list_dir", json!({"dir_path": root})),
+        (
+            "g1",
+            "grep_files",
+            json!({"pattern": "needle", "path": base}),
+        ),
+        ("v1", "view_image", json!({"path": root.join("hl.txt")})),
+        (
+            "p1",
+            "apply_patch",
+            patch("*** Update File: hl.txt\n-needle-secret-file\n+gone"),
+        ),
+        ("p2", "apply_patch", patch("*** Delete File: sym.txt")),
+        (
+            "p3",
+            "apply_patch",
+            patch(&format!(
+                "*** Add File: {}\n+new",
+                renamed.join("new.txt").display()
+            )),
+        ),
+        (
+            "p4",
+            "apply_patch",
+            patch("*** Add File: ../token.txt\n+clobbered"),
+        ),
+        (
+            "p5",
+            "apply_patch",
+            patch(&format!(
+                "*** Update File: notes.txt\n*** Move to: {}\n-the answer is 42\n+moved",
+                base.join("token.txt").display()
+            )),
+        ),
+        (
+            "ok",
+            "read_file",
+            json!({"file_path": base.join("open.txt")}),
+        ),
+    ];
+    let server = MockServer::start(vec![
+        Step::stream(
+            calls
+                .iter()
+                .map(|(id, name, args)| call(id, name, args.clone()))
+                .collect(),
+        ),
+        Step::stream(vec![Ev::Text("done".into())]),
+    ])
+    .unwrap();
+    let config = config(
+        &server,
+        "responses",
+        &root,
+        &[
+            "model=test-gpt-5-codex",
+            &deny,
+            "sandbox_mode=\"workspace-write\"",
+        ],
+    );
+    let mut codex = Codex::spawn(config).unwrap();
+    // Renamed after the session started: the directory keeps its identity.
+    std::fs::rename(&vault, &renamed).unwrap();
+    run_turn(&mut codex).await;
+    let outputs = outputs(&server);
+    let refused = "access denied: reading this path is blocked by filesystem deny_read policy";
+    for id in [
+        "r1", "r2", "r3", "r4", "r5", "r6", "r7", "l1", "v1", "p1", "p2", "p3", "p4", "p5",
+    ] {
+        let out = output(&outputs, id);
+        assert!(out.contains(refused), "{id}: {out}");
+        assert!(!out.contains("needle-secret"), "{id}: {out}");
+    }
+    let listing = output(&outputs, "l2");
+    assert!(listing.contains("notes.txt"), "{listing}");
+    for hidden in ["hl.txt", "sym.txt", "hl-vault.txt"] {
+        assert!(!listing.contains(hidden), "{listing}");
+    }
+    // The session's own rollout holds the word too; the secrets and their links do not show.
+    let found: Vec<&str> = output(&outputs, "g1")
+        .lines()
+        .filter(|l| !l.contains("/home/sessions/"))
+        .collect();
+    assert_eq!(found, [base.join("open.txt").display().to_string()]);
+    assert_eq!(output(&outputs, "ok"), "L1: needle-open");
+    assert_eq!(
+        std::fs::read_to_string(base.join("token.txt")).unwrap(),
+        "needle-secret-file\n"
+    );
+    assert!(root.join("sym.txt").exists() && !renamed.join("new.txt").exists());
+    assert_eq!(
+        std::fs::read_to_string(root.join("notes.txt")).unwrap(),
+        "the answer is 42\n"
+    );
+    drop(dir);
+}

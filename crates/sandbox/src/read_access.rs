@@ -1,13 +1,19 @@
 //! What the engine's own file tools (`read_file`, `list_dir`, `grep_files`, …) may read for the
 //! model. They run in-process, outside any OS sandbox, so every path they open is checked here,
-//! in one place: rules that keep files from being read (secrets, say) belong in
-//! [`ReadAccess::for_policy`] and then hold for all of them.
+//! in one place: `[sandbox] deny_read` becomes [`ReadAccess::deny_read`] and then holds for all
+//! of them, in every sandbox mode (`danger-full-access` included: it frees commands, not the
+//! engine's own reads).
+//!
+//! A denied path is refused as written (with `.` and `..` applied), where it leads through
+//! symlinks (`/proc/self/root/…` included), and by identity: a file with the device and inode
+//! of a denied file (a hard link, or the file renamed), or a path with an ancestor directory
+//! that is a denied directory (renamed, or reached some other way). Identities are taken when
+//! the access is built, so a rename made later is still caught.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-
-use codex_protocol::SandboxPolicy;
 
 type DenyRule = Arc<dyn Fn(&Path) -> bool + Send + Sync>;
 
@@ -15,7 +21,18 @@ type DenyRule = Arc<dyn Fn(&Path) -> bool + Send + Sync>;
 #[derive(Clone, Default)]
 pub struct ReadAccess {
     deny: Vec<DenyRule>,
+    identities: Option<Arc<DeniedIdentities>>,
 }
+
+/// (device, inode) of denied files and directories, and of what denied directories hold.
+#[derive(Debug, Default)]
+struct DeniedIdentities {
+    files: HashSet<(u64, u64)>,
+    dirs: HashSet<(u64, u64)>,
+}
+
+/// How many entries of each denied directory are remembered by identity.
+const IDENTITY_LIMIT: usize = 4096;
 
 /// A path the rules do not let be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,11 +43,31 @@ pub struct ReadDenied {
 }
 
 impl ReadAccess {
-    /// What tools may read under `policy`, for a session working in `cwd`. Every sandbox mode
-    /// lets everything be read today.
-    pub fn for_policy(policy: &SandboxPolicy, cwd: &Path) -> ReadAccess {
-        let _ = (policy, cwd);
-        ReadAccess::unrestricted()
+    /// What tools may read when `deny_read` (absolute paths, existing or not) is denied: those
+    /// paths and everything under them, however they are reached.
+    pub fn deny_read(deny_read: &[PathBuf]) -> ReadAccess {
+        if deny_read.is_empty() {
+            return ReadAccess::unrestricted();
+        }
+        let mut prefixes: Vec<PathBuf> = Vec::new();
+        for path in deny_read {
+            let path = normalize(path);
+            if let Ok(real) = std::fs::canonicalize(&path)
+                && !prefixes.contains(&real)
+            {
+                prefixes.push(real);
+            }
+            if !prefixes.contains(&path) {
+                prefixes.push(path);
+            }
+        }
+        let identities = identities_of(&prefixes);
+        ReadAccess {
+            deny: vec![Arc::new(move |p: &Path| {
+                prefixes.iter().any(|d| p.starts_with(d))
+            })],
+            identities: identities.map(Arc::new),
+        }
     }
 
     pub fn unrestricted() -> ReadAccess {
@@ -43,18 +80,30 @@ impl ReadAccess {
     pub fn denying(rule: impl Fn(&Path) -> bool + Send + Sync + 'static) -> ReadAccess {
         ReadAccess {
             deny: vec![Arc::new(rule)],
+            identities: None,
         }
     }
 
     /// Access that refuses what either refuses.
     pub fn and(mut self, other: ReadAccess) -> ReadAccess {
         self.deny.extend(other.deny);
+        self.identities = match (self.identities.take(), other.identities) {
+            (Some(a), Some(b)) => {
+                let mut both = DeniedIdentities::default();
+                for ids in [&a, &b] {
+                    both.files.extend(ids.files.iter().copied());
+                    both.dirs.extend(ids.dirs.iter().copied());
+                }
+                Some(Arc::new(both))
+            }
+            (a, b) => a.or(b),
+        };
         self
     }
 
     /// Nothing is refused (so walks need not check entry by entry).
     pub fn is_unrestricted(&self) -> bool {
-        self.deny.is_empty()
+        self.deny.is_empty() && self.identities.is_none()
     }
 
     /// Whether the absolute `path` may be read: refused when a rule denies it as written
@@ -69,7 +118,11 @@ impl ReadAccess {
         let denied = self
             .deny
             .iter()
-            .any(|rule| rule(&written) || rule(&resolved));
+            .any(|rule| rule(&written) || rule(&resolved))
+            || self
+                .identities
+                .as_ref()
+                .is_some_and(|ids| ids.deny(&resolved));
         if denied {
             Err(ReadDenied {
                 path: path.to_path_buf(),
@@ -88,7 +141,69 @@ impl fmt::Debug for ReadAccess {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ReadAccess")
             .field("deny_rules", &self.deny.len())
+            .field("identities", &self.identities)
             .finish()
+    }
+}
+
+#[cfg(unix)]
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// The identities of the existing `paths` and of what the directories among them hold.
+#[cfg(unix)]
+fn identities_of(paths: &[PathBuf]) -> Option<DeniedIdentities> {
+    let mut ids = DeniedIdentities::default();
+    for path in paths {
+        let Ok(top) = std::fs::metadata(path) else {
+            continue;
+        };
+        let mut budget = IDENTITY_LIMIT;
+        let start = if top.is_dir() {
+            std::fs::canonicalize(path).unwrap_or_else(|_| path.clone())
+        } else {
+            ids.files.insert(identity(&top));
+            continue;
+        };
+        crate::deny_read::each_file(&start, &mut budget, &mut |_, meta| {
+            if meta.is_dir() {
+                ids.dirs.insert(identity(meta));
+            } else if !meta.file_type().is_symlink() {
+                ids.files.insert(identity(meta));
+            }
+        });
+    }
+    (!ids.files.is_empty() || !ids.dirs.is_empty()).then_some(ids)
+}
+
+#[cfg(not(unix))]
+fn identities_of(_: &[PathBuf]) -> Option<DeniedIdentities> {
+    None
+}
+
+impl DeniedIdentities {
+    /// Whether the resolved `path` is a denied file or lies in a denied directory, by identity.
+    #[cfg(unix)]
+    fn deny(&self, path: &Path) -> bool {
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_dir()
+            && self.files.contains(&identity(&meta))
+        {
+            return true;
+        }
+        if self.dirs.is_empty() {
+            return false;
+        }
+        path.ancestors().any(|dir| {
+            std::fs::metadata(dir).is_ok_and(|m| m.is_dir() && self.dirs.contains(&identity(&m)))
+        })
+    }
+
+    #[cfg(not(unix))]
+    fn deny(&self, _: &Path) -> bool {
+        false
     }
 }
 
@@ -138,22 +253,61 @@ mod tests {
     }
 
     #[test]
-    fn every_mode_reads_everything_today() {
-        let cwd = Path::new("/work");
-        for policy in [
-            SandboxPolicy::ReadOnly,
-            SandboxPolicy::DangerFullAccess,
-            SandboxPolicy::WorkspaceWrite {
-                writable_roots: vec![],
-                network_access: false,
-                exclude_tmpdir_env_var: false,
-                exclude_slash_tmp: false,
-            },
+    fn nothing_denied_reads_everything() {
+        let access = ReadAccess::deny_read(&[]);
+        assert!(access.is_unrestricted());
+        assert!(access.allows(Path::new("/etc/passwd")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn deny_read_holds_through_links_renames_and_proc_root() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let home = root.join("home");
+        let ssh = home.join(".ssh");
+        std::fs::create_dir_all(&ssh).unwrap();
+        std::fs::write(ssh.join("id"), "key").unwrap();
+        std::fs::write(home.join(".netrc"), "machine").unwrap();
+        std::fs::write(home.join("notes.txt"), "fine").unwrap();
+        let work = root.join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        // Hard links made before the session starts.
+        std::fs::hard_link(home.join(".netrc"), work.join("netrc-link")).unwrap();
+        std::fs::hard_link(ssh.join("id"), work.join("id-link")).unwrap();
+        std::os::unix::fs::symlink(&ssh, work.join("ssh-link")).unwrap();
+        let access = ReadAccess::deny_read(&[ssh.clone(), home.join(".netrc"), root.join("nope")]);
+        assert!(!access.is_unrestricted());
+        for denied in [
+            ssh.join("id"),
+            ssh.clone(),
+            home.join(".netrc"),
+            work.join("netrc-link"),
+            work.join("id-link"),
+            work.join("ssh-link/id"),
+            work.join("../home/.ssh/id"),
+            PathBuf::from(format!("/proc/self/root{}", ssh.join("id").display())),
+            root.join("nope/anything"),
         ] {
-            let access = ReadAccess::for_policy(&policy, cwd);
-            assert!(access.is_unrestricted());
-            assert!(access.allows(Path::new("/etc/passwd")));
+            assert!(!access.allows(&denied), "{}", denied.display());
         }
+        assert!(access.allows(&home.join("notes.txt")));
+        assert!(access.allows(&home));
+        assert!(access.allows(&work));
+        // Renames after the access was built: the directory and the file keep their identity.
+        std::fs::rename(&ssh, home.join("renamed")).unwrap();
+        assert!(!access.allows(&home.join("renamed/id")));
+        assert!(!access.allows(&home.join("renamed")));
+        std::fs::rename(home.join(".netrc"), work.join("moved")).unwrap();
+        assert!(!access.allows(&work.join("moved")));
+        // A parent renamed: the path no longer names it, the identity still does.
+        std::fs::rename(&home, root.join("home2")).unwrap();
+        assert!(!access.allows(&root.join("home2/renamed/id")));
+        assert!(access.allows(&root.join("home2/notes.txt")));
+        // Combined with another rule, both hold.
+        let both = access.and(ReadAccess::denying(|p| p.ends_with("notes.txt")));
+        assert!(!both.allows(&root.join("home2/notes.txt")));
+        assert!(!both.allows(&work.join("moved")));
     }
 
     #[cfg(unix)]

@@ -1,7 +1,11 @@
 //! macOS: a Seatbelt profile for `/usr/bin/sandbox-exec`, built from the policy.
 //!
 //! Writable roots are passed as parameters (`-DWRITABLE_ROOT_i=…`) rather than pasted into the
-//! profile, so paths need no escaping. It cannot run here; tests check the text and arguments.
+//! profile, so paths need no escaping; so are `deny_read` paths (`-DDENY_READ_i=…`), denied
+//! for reading and writing after everything else, so no allow rule reopens them. It cannot run
+//! here; tests check the text and arguments.
+
+use std::path::PathBuf;
 
 use codex_protocol::SandboxPolicy;
 
@@ -38,7 +42,11 @@ const BASE_PROFILE: &str = r#"(version 1)
 "#;
 
 /// `-p PROFILE` and `-DNAME=VALUE` arguments for `sandbox-exec` (the command follows `--`).
-pub fn seatbelt_args(policy: &SandboxPolicy, roots: &[WritableRoot]) -> Vec<String> {
+pub fn seatbelt_args(
+    policy: &SandboxPolicy,
+    roots: &[WritableRoot],
+    deny_read: &[PathBuf],
+) -> Vec<String> {
     let mut profile = String::from(BASE_PROFILE);
     profile.push_str("(allow file-read*)\n");
     let mut params = Vec::new();
@@ -76,6 +84,35 @@ pub fn seatbelt_args(policy: &SandboxPolicy, roots: &[WritableRoot]) -> Vec<Stri
         profile
             .push_str("(allow network-outbound)\n(allow network-inbound)\n(allow system-socket)\n");
     }
+    // Seatbelt matches the path the kernel resolved (/private/tmp, not /tmp): deny both the
+    // path as configured and where it leads. An existing file is a literal; a directory, or
+    // what does not exist yet, everything under it.
+    let mut denied: Vec<(PathBuf, bool)> = Vec::new();
+    for path in deny_read {
+        let is_file = std::fs::metadata(path).is_ok_and(|m| !m.is_dir());
+        let mut forms = vec![path.clone()];
+        if let Ok(real) = std::fs::canonicalize(path) {
+            forms.push(real);
+        }
+        for form in forms {
+            if !denied.iter().any(|(p, _)| *p == form) {
+                denied.push((form, is_file));
+            }
+        }
+    }
+    if policy != &SandboxPolicy::DangerFullAccess && !denied.is_empty() {
+        let mut clauses = Vec::new();
+        for (i, (path, is_file)) in denied.iter().enumerate() {
+            let name = format!("DENY_READ_{i}");
+            params.push(format!("-D{name}={}", path.display()));
+            let kind = if *is_file { "literal" } else { "subpath" };
+            clauses.push(format!("({kind} (param \"{name}\"))"));
+        }
+        profile.push_str(&format!(
+            "(deny file-read* file-write*\n  {}\n)\n",
+            clauses.join("\n  ")
+        ));
+    }
     let mut args = vec!["-p".to_string(), profile];
     args.extend(params);
     args
@@ -111,7 +148,7 @@ mod tests {
                 read_only_subpaths: vec![],
             },
         ];
-        let args = seatbelt_args(&workspace(false), &roots);
+        let args = seatbelt_args(&workspace(false), &roots, &[]);
         assert_eq!(args[0], "-p");
         assert_eq!(
             args[2..],
@@ -129,7 +166,7 @@ mod tests {
 
     #[test]
     fn read_only_and_full_access() {
-        let ro = seatbelt_args(&SandboxPolicy::ReadOnly, &[]);
+        let ro = seatbelt_args(&SandboxPolicy::ReadOnly, &[], &[]);
         assert_eq!(
             ro,
             vec![
@@ -137,11 +174,42 @@ mod tests {
                 format!("{BASE_PROFILE}(allow file-read*)\n")
             ]
         );
-        let full = seatbelt_args(&SandboxPolicy::DangerFullAccess, &[]);
+        let full = seatbelt_args(&SandboxPolicy::DangerFullAccess, &[], &[]);
         assert!(full[1].ends_with(
             "(allow file-write* (regex #\"^/\"))\n(allow network-outbound)\n(allow network-inbound)\n(allow system-socket)\n"
         ));
-        let net = seatbelt_args(&workspace(true), &[]);
+        let net = seatbelt_args(&workspace(true), &[], &[]);
         assert!(net[1].contains("(allow network-outbound)"));
+    }
+
+    #[test]
+    fn deny_read_paths_are_denied_last_for_reading_and_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir(real.join(".ssh")).unwrap();
+        std::fs::write(real.join(".netrc"), "n").unwrap();
+        let deny = vec![
+            real.join(".ssh"),
+            real.join(".netrc"),
+            PathBuf::from("/nowhere/auth.json"),
+        ];
+        let args = seatbelt_args(&workspace(false), &[], &deny);
+        assert_eq!(
+            args[2..],
+            [
+                format!("-DDENY_READ_0={}", real.join(".ssh").display()),
+                format!("-DDENY_READ_1={}", real.join(".netrc").display()),
+                "-DDENY_READ_2=/nowhere/auth.json".to_string(),
+            ]
+        );
+        assert!(args[1].ends_with(
+            "(deny file-read* file-write*\n  (subpath (param \"DENY_READ_0\"))\n  (literal (param \"DENY_READ_1\"))\n  (subpath (param \"DENY_READ_2\"))\n)\n"
+        ), "{}", args[1]);
+        let ro = seatbelt_args(&SandboxPolicy::ReadOnly, &[], &deny);
+        assert!(ro[1].ends_with(")\n") && ro[1].contains("(deny file-read* file-write*"));
+        // Full access confines nothing, deny_read included.
+        let full = seatbelt_args(&SandboxPolicy::DangerFullAccess, &[], &deny);
+        assert!(!full[1].contains("(deny file-read*"));
+        assert_eq!(full.len(), 2);
     }
 }

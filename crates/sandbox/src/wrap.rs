@@ -28,6 +28,7 @@ pub struct SandboxedCommand {
 }
 
 /// How to start `argv` under `sandbox`. `helper` is the `codex` executable (Linux).
+/// `deny_read` are the paths the command must not read (absolute; they need not exist).
 pub fn wrap_command(
     sandbox: SandboxType,
     policy: &SandboxPolicy,
@@ -35,6 +36,7 @@ pub fn wrap_command(
     argv: &[String],
     helper: Option<&Path>,
     tmpdir: Option<&Path>,
+    deny_read: &[PathBuf],
 ) -> Result<SandboxedCommand, String> {
     let Some((program, rest)) = argv.split_first() else {
         return Err("the command is empty".into());
@@ -54,8 +56,16 @@ pub fn wrap_command(
                 cwd.display().to_string(),
                 "--sandbox-policy".to_string(),
                 policy_json,
-                "--".to_string(),
             ];
+            for path in deny_read {
+                // Lossy text would name another path and hide nothing: refuse instead.
+                let text = path.to_str().ok_or_else(|| {
+                    format!("deny_read path `{}` is not valid UTF-8", path.display())
+                })?;
+                args.push("--deny-read".to_string());
+                args.push(text.to_string());
+            }
+            args.push("--".to_string());
             args.extend(argv.iter().cloned());
             Ok(SandboxedCommand {
                 program: helper.to_path_buf(),
@@ -66,7 +76,7 @@ pub fn wrap_command(
         }
         SandboxType::MacosSeatbelt => {
             let roots = writable_roots(policy, cwd, tmpdir);
-            let mut args = seatbelt_args(policy, &roots);
+            let mut args = seatbelt_args(policy, &roots, deny_read);
             args.push("--".into());
             args.extend(argv.iter().cloned());
             Ok(SandboxedCommand {

@@ -20,6 +20,8 @@ pub struct HumanOutput {
     show_reasoning: bool,
     /// A line for the header about a live JGT broker account (see `Jgt::live_notice`).
     jgt_notice: Option<String>,
+    /// What `deny_read` hides, and how (see `codex_sandbox::describe_deny_read`).
+    deny_read: Option<String>,
 }
 
 struct Style(&'static str);
@@ -39,7 +41,14 @@ impl HumanOutput {
             color,
             show_reasoning,
             jgt_notice,
+            deny_read: None,
         }
+    }
+
+    /// Adds a `deny_read:` line to the header.
+    pub fn with_deny_read(mut self, line: String) -> Self {
+        self.deny_read = Some(line);
+        self
     }
 
     fn paint(&self, style: &Style, text: &str) -> String {
@@ -120,6 +129,9 @@ impl HumanOutput {
                 )?;
                 if let Some(notice) = &self.jgt_notice {
                     writeln!(err, "{} {notice}", self.paint(&BOLD, "jgt:"))?;
+                }
+                if let Some(line) = &self.deny_read {
+                    writeln!(err, "{} {line}", self.paint(&BOLD, "deny_read:"))?;
                 }
                 writeln!(err, "{} {}", self.paint(&BOLD, "session id:"), e.session_id)?;
                 writeln!(err, "{rule}")?;

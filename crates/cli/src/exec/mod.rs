@@ -158,6 +158,12 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
             !config.hide_agent_reasoning,
             config.jgt.live_notice(),
         )
+        .with_deny_read(codex_sandbox::describe_deny_read(
+            &config.sandbox_policy,
+            &config.deny_read,
+            &codex_sandbox::probe(),
+            true,
+        ))
     });
     let mut mapper = ThreadEventMapper::new(MapperOptions {
         include_cost: args.include_cost || config.json_estimated_cost,

@@ -6,6 +6,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod deny_read;
 mod proc;
 
 use std::io::Read;

@@ -8,7 +8,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use super::{Cage, cage, text};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum User {
+pub(super) enum User {
     Current,
     /// `nobody`, through setpriv (only when the tests run as root).
     Nobody,
@@ -16,13 +16,13 @@ enum User {
 
 const NOBODY: &str = "65534";
 
-fn is_root() -> bool {
+pub(super) fn is_root() -> bool {
     // SAFETY: geteuid cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
 
 /// `codex` started as `user`, in `c`'s workspace, with a clean environment.
-fn codex_as(c: &Cage, user: User) -> Command {
+pub(super) fn codex_as(c: &Cage, user: User) -> Command {
     let codex = env!("CARGO_BIN_EXE_codex");
     let mut cmd = match user {
         User::Current => Command::new(codex),
@@ -54,7 +54,7 @@ fn codex_as(c: &Cage, user: User) -> Command {
 
 /// The users to try here. `nobody` needs root to switch to, a workspace it owns and a codex
 /// binary it can reach; when any of that is missing it is left out, saying so.
-fn users(c: &Cage) -> Vec<User> {
+pub(super) fn users(c: &Cage) -> Vec<User> {
     let mut users = vec![User::Current];
     if !is_root() {
         eprintln!("not root: the `nobody` cases are left out");

@@ -105,7 +105,15 @@ pub(crate) async fn apply(
 ) -> ToolOutput {
     let cwd = workdir.unwrap_or(&turn.session.config.cwd);
     // Resolve and check everything first; where it may write is decided below.
-    let plan = match plan_patch(patch, &PlanOptions { cwd, roots: None }) {
+    // A denied path is neither read (update, delete, move) nor written (add, move target).
+    let access = &turn.session.read_access;
+    let refuse = |path: &Path| access.check(path).err().map(|denied| denied.to_string());
+    let options = PlanOptions {
+        cwd,
+        roots: None,
+        refuse: Some(&refuse),
+    };
+    let plan = match plan_patch(patch, &options) {
         Ok(plan) => plan,
         Err(e) => return ToolOutput::error(format!("apply_patch verification failed: {e}")),
     };

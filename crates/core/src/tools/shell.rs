@@ -409,6 +409,7 @@ async fn execute(
         &run_argv,
         config.sandbox_exe.as_deref(),
         tmpdir.as_deref(),
+        &config.deny_read,
     ) {
         Ok(w) => w,
         Err(e) => {

@@ -1,12 +1,13 @@
 //! Private mount and PID namespaces: the filesystem read-only except the writable roots (and
-//! their `.git`/`.codex` read-only again), a `/proc` showing only the command's processes, and
-//! every process of the command gone when it ends.
+//! their `.git`/`.codex` read-only again), `deny_read` paths hidden, a `/proc` showing only the
+//! command's processes, and every process of the command gone when it ends.
 
 use std::ffi::CString;
 use std::io::{Error, Result};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use crate::deny_read::DeniedPath;
 use crate::roots::WritableRoot;
 
 /// Enters new mount and PID namespaces and forks. Returns `Ok(true)` in the child; the parent
@@ -104,6 +105,9 @@ struct MountAttr {
 }
 
 const MOUNT_ATTR_RDONLY: u64 = 0x1;
+const MOUNT_ATTR_NOSUID: u64 = 0x2;
+const MOUNT_ATTR_NODEV: u64 = 0x4;
+const MOUNT_ATTR_NOEXEC: u64 = 0x8;
 
 fn set_read_only(path: &Path, read_only: bool) -> Result<()> {
     let p = c_path(path)?;
@@ -129,6 +133,76 @@ fn set_read_only(path: &Path, read_only: bool) -> Result<()> {
     } else {
         Ok(())
     }
+}
+
+/// Sets `attrs` on the one mount at `path` (not those below it).
+fn lock_mount(path: &Path, attrs: u64) -> Result<()> {
+    let p = c_path(path)?;
+    let attr = MountAttr {
+        attr_set: attrs,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: mount_setattr with a valid path and a correctly sized attribute struct.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            p.as_ptr(),
+            0 as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r != 0 {
+        Err(Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// Covers each denied path: a directory with an empty read-only tmpfs, anything else with the
+/// null device bound read-only and `nodev`, so opening it fails (EACCES) rather than reading
+/// nothing. Links into a hidden directory find it empty; a new hard link to a hidden file
+/// crosses mounts (EXDEV).
+fn hide(denied: &[DeniedPath]) -> Result<()> {
+    const LOCKED: u64 =
+        MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
+    let null = c_path(Path::new("/dev/null"))?;
+    for d in denied {
+        let target = c_path(&d.path)?;
+        // SAFETY: valid NUL-terminated strings; the data argument is a NUL-terminated option
+        // string for tmpfs, or null.
+        let r = unsafe {
+            if d.is_dir {
+                libc::mount(
+                    c"tmpfs".as_ptr(),
+                    target.as_ptr(),
+                    c"tmpfs".as_ptr(),
+                    libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                    c"size=4k,mode=555".as_ptr().cast(),
+                )
+            } else {
+                libc::mount(
+                    null.as_ptr(),
+                    target.as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_BIND,
+                    std::ptr::null(),
+                )
+            }
+        };
+        if r != 0 {
+            let e = Error::last_os_error();
+            return Err(Error::new(
+                e.kind(),
+                format!("cannot hide {}: {e}", d.path.display()),
+            ));
+        }
+        lock_mount(&d.path, LOCKED)?;
+    }
+    Ok(())
 }
 
 /// A procfs of the command's own PID namespace over `/proc`: the host's shows every process,
@@ -157,8 +231,8 @@ fn mount_proc() -> Result<()> {
 }
 
 /// Makes every mount read-only except the writable roots, whose `.git`/`.codex` stay read-only,
-/// with the command's own `/proc` where it can be mounted.
-pub fn read_only_except(roots: &[WritableRoot]) -> Result<()> {
+/// with the command's own `/proc` where it can be mounted, and the `denied` paths hidden.
+pub fn read_only_except(roots: &[WritableRoot], denied: &[DeniedPath]) -> Result<()> {
     let root = c_path(Path::new("/"))?;
     // Changes below must not reach the rest of the system.
     // SAFETY: valid path, no data.
@@ -194,6 +268,9 @@ pub fn read_only_except(roots: &[WritableRoot]) -> Result<()> {
         // Even when a root contains it: /proc/sys and friends are the kernel's settings.
         set_read_only(Path::new("/proc"), true)?;
     }
+    // Last, so no remount above reaches the hiding mounts (a writable root made writable again
+    // recursively would make a hiding mount inside it writable).
+    hide(denied)?;
     // The working directory still points into the old mounts; look it up again through the
     // new ones.
     let cwd = std::env::current_dir()?;

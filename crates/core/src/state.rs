@@ -27,6 +27,9 @@ pub(crate) struct Session {
     pub sandbox_type: SandboxType,
     /// What the in-process file tools may read.
     pub read_access: ReadAccess,
+    /// Replaces the session's secrets in everything the model, the events and the record are
+    /// given (built once from [`crate::redaction::session_secrets`]).
+    pub redactor: Arc<codex_secrets::Redactor>,
     /// The session's files: its rollout (when it could be made) and `history.jsonl`.
     files: SessionWriter,
     /// Set once a failed write to the rollout has been reported.
@@ -70,7 +73,9 @@ pub(crate) struct SessionParts {
 
 impl Session {
     pub fn new(parts: SessionParts) -> Session {
+        let redactor = Arc::new(crate::redaction::session_redactor(&parts.config));
         Session {
+            redactor,
             config: Arc::new(parts.config),
             client: parts.client,
             events: parts.events,
@@ -86,6 +91,12 @@ impl Session {
                 ..Default::default()
             }),
         }
+    }
+
+    /// `text` with the session's secrets replaced by `[REDACTED:<name>]`; borrowed when it had
+    /// none.
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        self.redactor.redact(text)
     }
 
     /// The changing part of the session. Held briefly, never across an await.

@@ -21,6 +21,9 @@ pub struct Redactor {
     literals: Option<AhoCorasick>,
     /// `[REDACTED:<name>]` by literal pattern id.
     replacements: Vec<Box<[u8]>>,
+    /// The values, by pattern id, and which bytes start one.
+    values: Vec<Box<[u8]>>,
+    first_bytes: [bool; 256],
     longest_literal: usize,
     /// The shapes' prefixes, by index into [`PREFIXES`] (always built: a handful of short
     /// literals).
@@ -67,9 +70,20 @@ impl Redactor {
             &PREFIXES.iter().map(|(p, _)| *p).collect::<Vec<_>>(),
             MatchKind::LeftmostFirst,
         );
+        let mut first_bytes = [false; 256];
+        for v in &values {
+            if let Some(&b) = v.as_bytes().first() {
+                first_bytes[usize::from(b)] = true;
+            }
+        }
         Redactor {
             literals,
             replacements,
+            values: values
+                .into_iter()
+                .map(|v| v.into_bytes().into_boxed_slice())
+                .collect(),
+            first_bytes,
             longest_literal,
             prefixes,
         }
@@ -129,8 +143,8 @@ impl Redactor {
             (len, len)
         } else {
             (
-                len.saturating_sub(self.longest_literal.saturating_sub(1)),
-                len.saturating_sub(MAX_PREFIX - 1),
+                self.partial_literal(hay),
+                partial_prefix(hay, len.saturating_sub(MAX_PREFIX - 1)),
             )
         };
         let mut pos = 0;
@@ -214,6 +228,23 @@ impl Redactor {
         }
     }
 
+    /// Where the end of `hay` could be the start of a named value cut off (`hay.len()` when
+    /// nowhere): only the last `longest_literal - 1` bytes are looked at, and only where a
+    /// value could begin.
+    fn partial_literal(&self, hay: &[u8]) -> usize {
+        let len = hay.len();
+        let from = len.saturating_sub(self.longest_literal.saturating_sub(1));
+        (from..len)
+            .find(|&q| {
+                self.first_bytes[usize::from(hay[q])]
+                    && self
+                        .values
+                        .iter()
+                        .any(|v| v.len() > len - q && v.starts_with(&hay[q..]))
+            })
+            .unwrap_or(len)
+    }
+
     fn next_literal(&self, hay: &[u8], from: usize) -> Option<Found<'_>> {
         let ac = self.literals.as_ref()?;
         let m = ac.find(Input::new(hay).span(from..hay.len()))?;
@@ -244,4 +275,17 @@ fn build<S: AsRef<[u8]>>(patterns: &[S], kind: MatchKind) -> Option<AhoCorasick>
         .match_kind(kind)
         .build(patterns)
         .ok()
+}
+
+/// Where the end of `hay`, from `from` on, could be a shape's prefix cut off (`hay.len()` when
+/// nowhere).
+fn partial_prefix(hay: &[u8], from: usize) -> usize {
+    let len = hay.len();
+    (from..len)
+        .find(|&q| {
+            PREFIXES
+                .iter()
+                .any(|(p, _)| p.len() > len - q && p.as_bytes().starts_with(&hay[q..]))
+        })
+        .unwrap_or(len)
 }

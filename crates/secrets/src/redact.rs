@@ -205,6 +205,10 @@ impl Redactor {
             };
             match chosen.filter(|m| m.start < block) {
                 Some(m) => {
+                    if !replaced {
+                        // About the input's size, once, instead of growing step by step.
+                        out.reserve(len - pos + 64);
+                    }
                     out.extend_from_slice(&hay[pos..m.start]);
                     match m.with {
                         Replacement::Literal(text) => out.extend_from_slice(text),

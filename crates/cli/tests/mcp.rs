@@ -377,6 +377,48 @@ fn a_server_gets_only_the_environment_its_config_names() {
     assert!(!env.contains("live-token"), "{env}");
 }
 
+#[test]
+fn secret_variables_stay_out_of_a_server_unless_named_and_its_results_are_redacted() {
+    let s = Sandbox::new();
+    s.write_config(&format!(
+        "[mcp_servers.everything]\ncommand = \"{}\"\nenv_vars = [\"BROKER_PASSWORD\"]\n",
+        server("mcp-server-everything")
+    ));
+    let mock = MockServer::start(vec![
+        Step::stream(vec![call("c1", "mcp__everything", "get_env", json!({}))]),
+        done(),
+    ])
+    .unwrap();
+    let secrets = [
+        ("OPENAI_API_KEY", "sk-live-openai-0000"),
+        ("BROKER_PASSWORD", "broker-password-1111"),
+        ("BROKER_PIN", "broker-pin-2222"),
+        ("DB_PASS", "db-pass-3333"),
+        ("GITHUB_PAT", "github-pat-4444"),
+        ("JGT_CONFIG", "jgt-config-5555"),
+        ("GPG_PASSPHRASE", "gpg-passphrase-6666"),
+        // A base variable holding a URL with a password stays out too.
+        ("TERM", "postgres://u:term-url-7777@db/x"),
+    ];
+    let mut cmd = s.exec(&mock, "responses");
+    for (k, v) in secrets {
+        cmd.env(k, v);
+    }
+    let out = run(cmd.env("PASSENGER_COUNT", "3").arg("--json").arg("env"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let env = output_for(&mock, "c1");
+    for (name, _) in secrets {
+        if name != "BROKER_PASSWORD" {
+            assert!(!env.contains(&format!("\"{name}\"")), "{name}: {env}");
+        }
+    }
+    // Named for the server, so passed on; but the model sees it redacted, as do the events.
+    assert!(env.contains("[REDACTED:BROKER_PASSWORD]"), "{env}");
+    for text in [env, stdout(&out)] {
+        assert!(!text.contains("broker-password-1111"), "{text}");
+    }
+}
+
 /// server-everything over streamable HTTP on 127.0.0.1, stopped when dropped.
 struct HttpServer {
     child: Child,

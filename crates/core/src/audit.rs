@@ -81,6 +81,7 @@ pub(crate) struct SessionAudit {
     /// Set once a failed write has been reported.
     warned: AtomicBool,
     events: EventSender,
+    redactor: std::sync::Arc<codex_secrets::Redactor>,
 }
 
 impl SessionAudit {
@@ -91,6 +92,7 @@ impl SessionAudit {
         session_id: &str,
         approver: Approver,
         events: EventSender,
+        redactor: std::sync::Arc<codex_secrets::Redactor>,
         warnings: &mut Vec<String>,
     ) -> SessionAudit {
         let writer = if config.audit.enabled {
@@ -116,6 +118,7 @@ impl SessionAudit {
             seq: AtomicU64::new(0),
             warned: AtomicBool::new(false),
             events,
+            redactor,
         }
     }
 
@@ -309,11 +312,10 @@ impl SessionAudit {
         }
     }
 
-    /// Every string that goes into a record passes through here. The session's secret
-    /// redactor (`codex_secrets::Redactor::redact`) plugs in at this point, so argv, arguments
-    /// and paths are logged as redacted as the rest of the session's output.
+    /// Every string that goes into a record passes through here: argv, arguments and paths
+    /// are logged with the session's secrets redacted, like the rest of its output.
     fn scrub(&self, s: &str) -> String {
-        s.to_string()
+        self.redactor.redact(s).into_owned()
     }
 
     fn scrub_path(&self, path: &Path) -> String {

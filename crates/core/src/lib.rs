@@ -26,6 +26,7 @@ mod images;
 mod mcp;
 mod notify;
 mod prompt;
+mod redaction;
 mod rollout;
 mod sampling;
 mod session;

@@ -185,11 +185,13 @@ impl Codex {
                 SessionWriter::disabled()
             }
         };
+        let redactor = Arc::new(crate::redaction::session_redactor(&config));
         let audit = SessionAudit::open(
             &config,
             &session_id,
             approver,
             events.clone(),
+            redactor.clone(),
             &mut warnings,
         );
         audit.session_start(&config, sandbox_type);
@@ -222,6 +224,7 @@ impl Codex {
             read_access,
             files,
             audit,
+            redactor,
             history,
         }));
         tokio::spawn(submission_loop(session, Arc::new(tools), sub_rx));

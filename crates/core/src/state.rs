@@ -27,6 +27,9 @@ pub(crate) struct Session {
     pub sandbox_type: SandboxType,
     /// What the in-process file tools may read.
     pub read_access: ReadAccess,
+    /// Replaces the session's secrets in everything the model, the events and the record are
+    /// given (built once from [`crate::redaction::session_secrets`]).
+    pub redactor: Arc<codex_secrets::Redactor>,
     /// The session's files: its rollout (when it could be made) and `history.jsonl`.
     files: SessionWriter,
     /// The audit log's records of this session.
@@ -68,12 +71,14 @@ pub(crate) struct SessionParts {
     pub read_access: ReadAccess,
     pub files: SessionWriter,
     pub audit: crate::audit::SessionAudit,
+    pub redactor: Arc<codex_secrets::Redactor>,
     pub history: Vec<ResponseItem>,
 }
 
 impl Session {
     pub fn new(parts: SessionParts) -> Session {
         Session {
+            redactor: parts.redactor,
             config: Arc::new(parts.config),
             client: parts.client,
             events: parts.events,
@@ -90,6 +95,12 @@ impl Session {
                 ..Default::default()
             }),
         }
+    }
+
+    /// `text` with the session's secrets replaced by `[REDACTED:<name>]`; borrowed when it had
+    /// none.
+    pub fn redact<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        self.redactor.redact(text)
     }
 
     /// The changing part of the session. Held briefly, never across an await.

@@ -468,3 +468,44 @@ async fn op_compact_summarises_and_the_next_turn_starts_from_the_summary() {
     assert_eq!(last_message(&events).as_deref(), Some("next"));
     server.assert_clean();
 }
+
+#[tokio::test]
+async fn secrets_split_across_output_chunks_are_redacted_in_the_live_events() {
+    // `BROKER_API_KEY` (excluded from commands) is one of the session's named secrets.
+    let server = MockServer::start(vec![
+        Step::stream(vec![shell(
+            "c1",
+            "printf 'x do-not-'; sleep 0.3; printf 'leak y sk-abcdefghij'; sleep 0.3; \
+             printf 'klmnopqrstuvwxyz z\\n'",
+        )]),
+        Step::stream(vec![Ev::Text("ok".into())]),
+    ])
+    .unwrap();
+    let (config, _env) = config(&server, "responses", "danger-full-access");
+    let mut codex = Codex::spawn(config).unwrap();
+    let events = run_turn(&mut codex, "print it").await;
+    let deltas: Vec<Vec<u8>> = events
+        .iter()
+        .filter_map(|e| match &e.msg {
+            EventMsg::ExecCommandOutputDelta(d) => Some(d.chunk.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(deltas.len() >= 2, "{deltas:?}");
+    let live = String::from_utf8(deltas.concat()).unwrap();
+    let expected = "x [REDACTED:BROKER_API_KEY] y [REDACTED:openai_key] z\n";
+    assert_eq!(live, expected);
+    let end = events
+        .iter()
+        .find_map(|e| match &e.msg {
+            EventMsg::ExecCommandEnd(end) => Some(end.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(end.aggregated_output, expected);
+    assert_eq!(end.stdout, expected);
+    assert!(end.formatted_output.ends_with(expected));
+    let sent = server.model_requests()[1].body.to_string();
+    assert!(sent.contains("[REDACTED:BROKER_API_KEY]"), "{sent}");
+    assert!(!sent.contains("do-not-leak"));
+}

@@ -1,6 +1,8 @@
 //! The environment a stdio server starts with: a few variables every program needs, then the
 //! ones its config names (`env_vars`, taken from ours), then its `env`. Nothing else of ours —
-//! API keys, broker credentials, tokens — reaches a server unless the config names it.
+//! API keys, broker credentials, tokens — reaches a server unless the config names it: even a
+//! base variable is left out when it looks like a secret by the default rules
+//! ([`codex_secrets::is_secret_variable`], e.g. a URL with a password in it).
 
 use std::collections::BTreeMap;
 
@@ -47,7 +49,8 @@ pub fn server_env(
         } else {
             BASE_VARS.contains(&name.as_str())
         };
-        if base || env_vars.iter().any(|v| v == name) {
+        let named = env_vars.iter().any(|v| v == name);
+        if named || (base && !codex_secrets::is_secret_variable(name, value)) {
             out.insert(name.clone(), value.clone());
         }
     }
@@ -80,5 +83,23 @@ mod tests {
             out.keys().map(String::as_str).collect::<Vec<_>>(),
             ["DEBUG", "HOME", "MEMORY_FILE", "PATH"]
         );
+    }
+
+    #[test]
+    #[cfg(not(windows))]
+    fn base_variables_that_hold_secrets_stay_out_unless_named() {
+        let parent: Vec<(String, String)> = [
+            ("PATH", "/bin"),
+            ("TERM", "postgres://u:pw@db/x"),
+            ("BROKER_PASSWORD", "hunter2"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let out = server_env(&parent, &[], &BTreeMap::new());
+        assert_eq!(out.keys().collect::<Vec<_>>(), ["PATH"]);
+        // Named by the server's config: passed as asked.
+        let out = server_env(&parent, &["BROKER_PASSWORD".into()], &BTreeMap::new());
+        assert_eq!(out["BROKER_PASSWORD"], "hunter2");
     }
 }

@@ -8,9 +8,6 @@ pub const CORE_VARS: &[&str] = &[
     "HOME", "LOGNAME", "PATH", "SHELL", "USER", "USERNAME", "TMPDIR", "TEMP", "TMP",
 ];
 
-/// Names that look like credentials; dropped unless `ignore_default_excludes`.
-const DEFAULT_EXCLUDES: &[&str] = &["*KEY*", "*SECRET*", "*TOKEN*"];
-
 type Pattern = WildMatchPattern<'*', '?'>;
 
 fn patterns(globs: &[String]) -> Vec<Pattern> {
@@ -22,6 +19,14 @@ fn patterns(globs: &[String]) -> Vec<Pattern> {
 
 fn matches_any(patterns: &[Pattern], name: &str) -> bool {
     patterns.iter().any(|p| p.matches(name))
+}
+
+/// Whether the policy keeps `name` (with `value`) out of commands: the default rules (unless
+/// `ignore_default_excludes`) or the user's `exclude` globs. Variables not inherited
+/// (`inherit = "core"` or `"none"`) are not "excluded" by this test.
+pub fn is_excluded(policy: &ShellEnvironmentPolicy, name: &str, value: &str) -> bool {
+    (!policy.ignore_default_excludes && codex_secrets::is_secret_variable(name, value))
+        || matches_any(&patterns(&policy.exclude), name)
 }
 
 /// Applies the policy to `parent` (the process environment) in the documented order:
@@ -39,10 +44,9 @@ pub fn create_env(
             .cloned()
             .collect(),
     };
+    // Credential-looking names and URLs with passwords (`codex_secrets` has the rules).
     if !policy.ignore_default_excludes {
-        let defaults: Vec<String> = DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect();
-        let defaults = patterns(&defaults);
-        vars.retain(|(k, _)| !matches_any(&defaults, k));
+        vars.retain(|(k, v)| !codex_secrets::is_secret_variable(k, v));
     }
     let exclude = patterns(&policy.exclude);
     vars.retain(|(k, _)| !matches_any(&exclude, k));
@@ -75,6 +79,15 @@ mod tests {
             ("KEYBOARD", "us"),
             ("AWS_REGION", "eu"),
             ("LANG", "C"),
+            ("BROKER_PASSWORD", "pw"),
+            ("DB_PASS", "pw"),
+            ("GITHUB_PAT", "p"),
+            ("BROKER_PIN", "1"),
+            ("JGT_CONFIG", "{}"),
+            ("DATABASE_URL", "postgres://u:pw@db/x"),
+            ("HTTP_URL", "https://example.com"),
+            ("UPSTREAM", "https://user@host/x"),
+            ("PASSENGER_COUNT", "3"),
         ]
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -88,7 +101,18 @@ mod tests {
     #[test]
     fn default_policy_drops_credential_looking_names_case_insensitively() {
         let env = create_env(&ShellEnvironmentPolicy::default(), &parent());
-        assert_eq!(names(&env), ["PATH", "HOME", "AWS_REGION", "LANG"]);
+        assert_eq!(
+            names(&env),
+            [
+                "PATH",
+                "HOME",
+                "AWS_REGION",
+                "LANG",
+                "HTTP_URL",
+                "UPSTREAM",
+                "PASSENGER_COUNT"
+            ]
+        );
     }
 
     #[test]
@@ -97,7 +121,20 @@ mod tests {
             ignore_default_excludes: true,
             ..Default::default()
         };
-        assert_eq!(create_env(&policy, &parent()).len(), parent().len());
+        assert_eq!(create_env(&policy, &parent()), parent());
+        assert!(!is_excluded(&policy, "BROKER_PASSWORD", "pw"));
+    }
+
+    #[test]
+    fn excluded_by_default_rules_or_globs() {
+        let policy = ShellEnvironmentPolicy {
+            exclude: vec!["AWS_*".into()],
+            ..Default::default()
+        };
+        assert!(is_excluded(&policy, "BROKER_PASSWORD", "x"));
+        assert!(is_excluded(&policy, "DATABASE_URL", "mysql://a:b@h"));
+        assert!(is_excluded(&policy, "aws_region", "eu"));
+        assert!(!is_excluded(&policy, "PASSENGER_COUNT", "3"));
     }
 
     #[test]

@@ -17,7 +17,7 @@ mod spawn;
 mod truncate;
 
 pub use bundled::{BUNDLED_PATH_DIR, bundled_path_beside, put_bundled_path_first};
-pub use env::{CORE_VARS, create_env};
+pub use env::{CORE_VARS, create_env, is_excluded};
 pub use spawn::{
     DEFAULT_TIMEOUT_MS, ExecOutput, ExecRequest, OutputChunk, SpawnError, TIMEOUT_EXIT_CODE,
     kill_running_commands, run,

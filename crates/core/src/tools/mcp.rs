@@ -245,6 +245,14 @@ impl Action for McpCall {
                 _ = turn.cancel.cancelled() => Err("interrupted by the user".to_string()),
             };
             let wall = started.elapsed();
+            // The event shows the result as the model will see it: without secrets.
+            let result = match result {
+                Ok(mut value) => {
+                    crate::redaction::redact_json(&turn.session.redactor, &mut value);
+                    Ok(value)
+                }
+                Err(message) => Err(turn.session.redact(&message).into_owned()),
+            };
             events.send(
                 &turn.sub_id,
                 EventMsg::McpToolCallEnd(McpToolCallEndEvent {

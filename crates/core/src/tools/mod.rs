@@ -248,6 +248,11 @@ impl ToolRegistry {
                 namespace.map(|n| format!("{n}.")).unwrap_or_default()
             )),
         };
+        // The one way a tool's output reaches the history, the rollout and the model.
+        let output = ToolOutput {
+            content: crate::redaction::redact_output(&turn.session.redactor, output.content),
+            ..output
+        };
         let call_id = call_id.to_string();
         match input {
             ToolInput::Function { .. } => ResponseItem::FunctionCallOutput {

@@ -10,11 +10,12 @@ use codex_process::{
 };
 use codex_protocol::{
     EventMsg, ExecApprovalRequestEvent, ExecCommandBeginEvent, ExecCommandEndEvent,
-    ExecCommandOutputDeltaEvent, SandboxPolicy,
+    ExecCommandOutputDeltaEvent, ExecOutputStream, SandboxPolicy,
 };
 use codex_providers::ToolSpec;
 use codex_safety::{CommandRequest, SafetyCheck, assess_command, session_key};
 use codex_sandbox::{SandboxType, wrap_command};
+use codex_secrets::{Redactor, StreamRedactor};
 use futures_util::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
@@ -427,26 +428,25 @@ async fn execute(
         env,
         timeout,
     };
-    let mut deltas = 0usize;
-    let events = ctx.session.events.clone();
-    let sub_id = ctx.sub_id.clone();
-    let delta_call_id = call_id.to_string();
+    // Live output is redacted per stream as it arrives; each stream holds back only a tail
+    // that could still be the start of a secret, and lets it go when the command ends.
+    let redactor = &session.redactor;
+    let mut live = LiveOutput {
+        events: ctx.session.events.clone(),
+        sub_id: ctx.sub_id.clone(),
+        call_id: call_id.to_string(),
+        sent: 0,
+        stdout: redactor.stream(),
+        stderr: redactor.stream(),
+    };
     let result = codex_process::run(request, ctx.cancel.clone(), &mut |chunk| {
-        if deltas < MAX_DELTA_EVENTS {
-            deltas += 1;
-            events.send(
-                &sub_id,
-                EventMsg::ExecCommandOutputDelta(ExecCommandOutputDeltaEvent {
-                    call_id: delta_call_id.clone(),
-                    stream: chunk.stream,
-                    chunk: chunk.bytes,
-                }),
-            );
-        }
+        live.feed(chunk.stream, &chunk.bytes);
     })
     .await;
+    live.finish();
     match result {
-        Ok(output) => {
+        Ok(mut output) => {
+            redact_exec_output(redactor, &mut output);
             let formatted = format_for_model(&output, timeout);
             end_event(ctx, call_id, command, cwd, &output, formatted);
             Some(output)
@@ -466,6 +466,62 @@ async fn execute(
         Err(e) => {
             report_failure(ctx, call_id, command, cwd, &e.to_string());
             None
+        }
+    }
+}
+
+/// The command's output events, with secrets replaced.
+struct LiveOutput<'r> {
+    events: crate::events::EventSender,
+    sub_id: String,
+    call_id: String,
+    sent: usize,
+    stdout: StreamRedactor<'r>,
+    stderr: StreamRedactor<'r>,
+}
+
+impl LiveOutput<'_> {
+    fn feed(&mut self, stream: ExecOutputStream, bytes: &[u8]) {
+        let clean = match stream {
+            ExecOutputStream::Stdout => self.stdout.feed(bytes),
+            ExecOutputStream::Stderr => self.stderr.feed(bytes),
+        };
+        self.send(stream, clean);
+    }
+
+    /// Sends what each stream still holds back.
+    fn finish(&mut self) {
+        let out = self.stdout.finish();
+        self.send(ExecOutputStream::Stdout, out);
+        let err = self.stderr.finish();
+        self.send(ExecOutputStream::Stderr, err);
+    }
+
+    fn send(&mut self, stream: ExecOutputStream, chunk: Vec<u8>) {
+        if chunk.is_empty() || self.sent >= MAX_DELTA_EVENTS {
+            return;
+        }
+        self.sent += 1;
+        self.events.send(
+            &self.sub_id,
+            EventMsg::ExecCommandOutputDelta(ExecCommandOutputDeltaEvent {
+                call_id: self.call_id.clone(),
+                stream,
+                chunk,
+            }),
+        );
+    }
+}
+
+/// The captured output with the session's secrets replaced, before anything reports it.
+fn redact_exec_output(redactor: &Redactor, output: &mut ExecOutput) {
+    for text in [
+        &mut output.stdout,
+        &mut output.stderr,
+        &mut output.aggregated,
+    ] {
+        if let std::borrow::Cow::Owned(clean) = redactor.redact(text) {
+            *text = clean;
         }
     }
 }

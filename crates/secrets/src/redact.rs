@@ -128,7 +128,9 @@ impl Redactor {
 
     /// `bytes` with their secrets replaced; borrowed when there were none.
     pub fn redact_bytes<'a>(&self, bytes: &'a [u8]) -> Cow<'a, [u8]> {
-        let mut out = Vec::new();
+        // Replacements are about as long as what they replace: one allocation, no regrowth
+        // (the pages are touched only if something is replaced).
+        let mut out = Vec::with_capacity(bytes.len() + 64);
         let (_, replaced) = self.redact_into(bytes, None, true, false, &mut out);
         if replaced {
             Cow::Owned(out)

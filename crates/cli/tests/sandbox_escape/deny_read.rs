@@ -3,6 +3,7 @@
 //! `/proc/self/root`, `..`, or after renaming a parent — as root and as `nobody`, read-only and
 //! workspace-write, with the mount namespace and with Landlock alone. Siblings stay readable.
 
+use std::path::Path;
 use std::process::Output;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -32,7 +33,7 @@ cat "/proc/self/root$HOME/.netrc" "/proc/self/root$HOME/.ssh/id_test"
 cat "$HOME/sub/../.netrc" "$PWD/../home/.ssh/id_test" vault/keys/../key.txt
 cp -r "$HOME/.ssh" copied && cat copied/id_test
 grep -r SECRET "$HOME" . 2>/dev/null
-if command -v rg >/dev/null; then rg SECRET "$HOME" .; else echo "rg-missing"; fi
+RG="${RG_BIN:-rg}"; if command -v "$RG" >/dev/null; then "$RG" SECRET "$HOME" .; else echo "rg-missing"; fi
 cat "$HOME/notes" inside.txt vault/open.txt
 mv vault/keys vault/keys2 && cat vault/keys2/k
 mv vault moved && cat moved/keys/k moved/keys2/k moved/key.txt
@@ -74,6 +75,11 @@ fn run(c: &Cage, user: User, mode: &str, namespaces: bool) -> Output {
         c.work.join("vault/key.txt").display()
     );
     let mut cmd = codex_as(c, user);
+    // The ripgrep scripts/test builds (scripts/build-rg), when it is there.
+    let rg = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.cache/rg/bin/rg");
+    if rg.is_file() {
+        cmd.env("RG_BIN", &rg);
+    }
     cmd.args(["sandbox", "linux", "-s", mode])
         .args(["-c", &deny])
         .args(["-c", "sandbox_workspace_write.exclude_slash_tmp=true"])

@@ -175,3 +175,131 @@ fn a_keyed_log_needs_the_key_to_verify() {
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
     assert!(stdout(&verify).contains("keyed with CODEX_AUDIT_KEY"));
 }
+
+fn kinds_of(records: &[Value]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// MCP tool calls, refusals and requests to leave the sandbox are recorded too, and sessions
+/// sharing the log keep one chain.
+#[test]
+fn mcp_calls_denials_and_escalations_are_recorded() {
+    let sb = Sandbox::new();
+    let server_script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/mcp/misbehave.py")
+        .canonicalize()
+        .unwrap();
+    sb.write_config(&format!(
+        "[mcp_servers.good]\ncommand = \"python3\"\nargs = [\"{}\", \"ok\"]\n",
+        server_script.display()
+    ));
+    let log = sb.home.path().join("audit.jsonl");
+
+    // 1. An MCP tool call (exec's default policy, never, runs it).
+    let mock = MockServer::start(vec![
+        Step::stream(vec![Ev::FunctionCall {
+            call_id: "m1".into(),
+            name: "ping".into(),
+            arguments: "{}".into(),
+            namespace: Some("mcp__good".into()),
+        }]),
+        Step::stream(vec![Ev::Text("done".into())]),
+    ])
+    .unwrap();
+    let out = run(sb.exec(&mock, "responses").args(["--json", "ping it"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = records(&log);
+    let call = all
+        .iter()
+        .find(|r| r["kind"] == "mcp_tool_call")
+        .unwrap_or_else(|| panic!("no mcp_tool_call in {:?}", kinds_of(&all)));
+    assert_eq!(call["server"], "good");
+    assert_eq!(call["tool"], "ping");
+    assert_eq!(call["success"], true);
+    assert_eq!(call["approved_by"], "policy");
+
+    // 2. With a live broker account the guard sets approval to untrusted: a command that
+    // changes things needs a person; exec has none, so it is refused, and that is recorded.
+    std::fs::create_dir_all(sb.home.path().join(".jgt")).unwrap();
+    std::fs::write(
+        sb.home.path().join(".jgt/config.json"),
+        r#"{"user_id": "U-1", "password": "Live-Pw-123", "connection": "Real"}"#,
+    )
+    .unwrap();
+    let mock = MockServer::start(vec![
+        Step::stream(vec![Ev::FunctionCall {
+            call_id: "c1".into(),
+            name: "shell".into(),
+            arguments: json!({"command": ["touch", "made.txt"]}).to_string(),
+            namespace: None,
+        }]),
+        Step::stream(vec![Ev::Text("done".into())]),
+    ])
+    .unwrap();
+    let out = run(sb
+        .exec(&mock, "responses")
+        .args(["-s", "workspace-write", "--json", "make it"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(!sb.work.path().join("made.txt").exists());
+    let all = records(&log);
+    let denial = all
+        .iter()
+        .find(|r| r["kind"] == "denial")
+        .unwrap_or_else(|| panic!("no denial in {:?}", kinds_of(&all)));
+    assert_eq!(denial["what"], "command", "{denial}");
+    assert!(denial.to_string().contains("made.txt"), "{denial}");
+    assert!(
+        !all.iter()
+            .any(|r| r["kind"] == "command" && r.to_string().contains("made.txt")),
+        "a refused command must not be recorded as run"
+    );
+
+    // 3. A request to run outside the sandbox is recorded as an escalation.
+    let mock = MockServer::start(vec![
+        Step::stream(vec![Ev::FunctionCall {
+            call_id: "e1".into(),
+            name: "shell".into(),
+            arguments: json!({
+                "command": ["touch", "outside.txt"],
+                "with_escalated_permissions": true,
+                "justification": "needs the network"
+            })
+            .to_string(),
+            namespace: None,
+        }]),
+        Step::stream(vec![Ev::Text("done".into())]),
+    ])
+    .unwrap();
+    let out =
+        run(sb
+            .exec(&mock, "responses")
+            .args(["-s", "workspace-write", "--json", "escalate"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let all = records(&log);
+    let escalation = all
+        .iter()
+        .find(|r| r["kind"] == "escalation")
+        .unwrap_or_else(|| panic!("no escalation in {:?}", kinds_of(&all)));
+    assert_eq!(escalation["reason"], "requested", "{escalation}");
+    assert!(
+        escalation.to_string().contains("needs the network"),
+        "{escalation}"
+    );
+
+    // Three sessions, one chain.
+    let sessions: std::collections::BTreeSet<String> = all
+        .iter()
+        .map(|r| r["session"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sessions.len(), 3, "{:?}", kinds_of(&all));
+    let verify = run(sb.codex().args(["audit", "verify"]));
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+    assert!(
+        stdout(&verify).contains("from 3 sessions"),
+        "{}",
+        stdout(&verify)
+    );
+}

@@ -233,6 +233,13 @@ fn secrets_are_redacted_from_output_events_and_the_rollout() {
     let events = stdout(&out);
     let sent = sent_to_model(&mock);
     let rollout = rollout_text(s.home.path());
+    // The audit log records the commands (whose text holds no whole secret) and must hold no
+    // secret either.
+    let audit = std::fs::read_to_string(s.home.path().join("audit.jsonl")).unwrap();
+    for (name, value) in SECRETS {
+        let secret = value.rsplit_once("value-").map(|(_, v)| v).unwrap();
+        assert!(!audit.contains(secret), "audit: {name}'s value");
+    }
     for (place, text) in [("events", &events), ("model", &sent), ("rollout", &rollout)] {
         for (name, value) in SECRETS {
             let secret = value.rsplit_once("value-").map(|(_, v)| v).unwrap();

@@ -42,6 +42,8 @@ pub struct Config {
     /// deny_read` with the built-in list, expanded; see [`crate::DEFAULT_DENY_READ`]).
     pub deny_read: Vec<PathBuf>,
     pub audit: Audit,
+    /// `[second_opinion]`: the model that reviews each finished turn, when one is set.
+    pub second_opinion: Option<SecondOpinion>,
     /// The `-c key=value` overrides given on the command line, as written.
     pub cli_overrides: Vec<String>,
 
@@ -168,6 +170,15 @@ impl Default for ShellEnvironmentPolicy {
             use_profile: false,
         }
     }
+}
+
+/// `[second_opinion]`, resolved: the reviewing model and its provider.
+#[derive(Debug, Clone)]
+pub struct SecondOpinion {
+    /// The profile it was taken from.
+    pub profile: String,
+    pub model: String,
+    pub provider: ModelProviderInfo,
 }
 
 /// `[audit]`, resolved.

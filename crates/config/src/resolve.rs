@@ -98,6 +98,56 @@ pub(crate) fn resolve(
     };
     let model_provider = resolve_provider(&provider_id, provider_toml, &provider_env);
 
+    // The reviewer: the model and provider of the profile `[second_opinion]` names, each
+    // falling back to the main ones as a profile would.
+    let second_opinion = match toml.second_opinion.as_ref().and_then(|s| s.profile.clone()) {
+        None => None,
+        Some(name) => {
+            let Some(profile) = toml.profiles.as_ref().and_then(|p| p.get(&name)) else {
+                let defined: Vec<&str> = toml
+                    .profiles
+                    .iter()
+                    .flat_map(|p| p.keys().map(String::as_str))
+                    .collect();
+                return Err(fail(
+                    "second_opinion.profile",
+                    format!(
+                        "profile `{name}` is not defined; add a [profiles.{name}] table with the \
+                         reviewer's model and model_provider (defined profiles: {})",
+                        if defined.is_empty() {
+                            "none".to_string()
+                        } else {
+                            defined.join(", ")
+                        }
+                    ),
+                ));
+            };
+            let id = profile
+                .model_provider
+                .clone()
+                .unwrap_or_else(|| provider_id.clone());
+            let Some(reviewer_toml) = providers.get(&id) else {
+                let known: Vec<&str> = providers.keys().map(String::as_str).collect();
+                return Err(fail(
+                    &format!("profiles.{name}.model_provider"),
+                    format!(
+                        "no provider `{id}` for the second opinion; known providers: {}",
+                        known.join(", ")
+                    ),
+                ));
+            };
+            Some(crate::config::SecondOpinion {
+                profile: name.clone(),
+                model: profile
+                    .model
+                    .clone()
+                    .or_else(|| toml.model.clone())
+                    .unwrap_or_else(|| crate::load::DEFAULT_MODEL.to_string()),
+                provider: resolve_provider(&id, reviewer_toml, &provider_env),
+            })
+        }
+    };
+
     // Sandbox: an unset mode in a trusted project means workspace-write.
     let cwd_key = ctx.cwd.to_string_lossy().to_string();
     let trusted = toml
@@ -315,6 +365,7 @@ pub(crate) fn resolve(
         shell_environment_policy,
         deny_read,
         audit,
+        second_opinion,
         cli_overrides: ctx.cli_overrides,
         history: History {
             persistence: history.persistence.unwrap_or(HistoryPersistence::SaveAll),

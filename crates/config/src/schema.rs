@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use crate::provider::ModelProviderToml;
 use crate::tables::{
     AuditToml, FileOpener, GhostSnapshotToml, HistoryToml, JgtToml, McpServerToml, OtelToml,
-    ProjectToml, SandboxToml, SandboxWorkspaceWriteToml, ShellEnvironmentPolicyToml, ToolsToml,
-    TuiToml,
+    ProjectToml, SandboxToml, SandboxWorkspaceWriteToml, SecondOpinionToml,
+    ShellEnvironmentPolicyToml, ToolsToml, TuiToml,
 };
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -41,6 +41,8 @@ pub struct ConfigToml {
     pub sandbox: Option<SandboxToml>,
     pub audit: Option<AuditToml>,
     pub jgt: Option<JgtToml>,
+    /// `[second_opinion]`: have another model review each finished turn.
+    pub second_opinion: Option<SecondOpinionToml>,
 
     pub profile: Option<String>,
     pub profiles: Option<BTreeMap<String, ConfigToml>>,

@@ -186,3 +186,11 @@ pub struct JgtToml {
     /// restrictions. Only an explicit `false` turns this off.
     pub live_guard: Option<bool>,
 }
+
+/// `[second_opinion]`: when a turn ends, another model (the one a profile names) reviews its
+/// task, answer, commands and diff.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct SecondOpinionToml {
+    /// A profile defined under `[profiles]`: its `model` and `model_provider` are the reviewer.
+    pub profile: Option<String>,
+}

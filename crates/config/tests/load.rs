@@ -695,3 +695,47 @@ fn add_dirs_extend_writable_roots() {
         vec![std::path::PathBuf::from("/srv"), "/data".into()]
     );
 }
+
+#[test]
+fn second_opinion_takes_the_profiles_model_and_provider() {
+    let home = Home::new(
+        r#"
+model = "gpt-5"
+[second_opinion]
+profile = "reviewer"
+[profiles.reviewer]
+model = "claude-x"
+model_provider = "claude"
+[model_providers.claude]
+name = "Claude"
+base_url = "http://127.0.0.1:9/v1"
+wire_api = "anthropic"
+"#,
+    );
+    let config = home.load().config;
+    assert_eq!(config.model, "gpt-5");
+    let second = config.second_opinion.expect("second opinion");
+    assert_eq!(second.profile, "reviewer");
+    assert_eq!(second.model, "claude-x");
+    assert_eq!(second.provider.id, "claude");
+    assert_eq!(second.provider.wire_api, WireApi::Anthropic);
+    assert!(Home::new("").load().config.second_opinion.is_none());
+}
+
+#[test]
+fn second_opinion_flag_and_missing_profile() {
+    let home = Home::new("[profiles.other]\nmodel = \"m\"\n");
+    let mut flags = FlagOverrides::default();
+    flags.set("--second-opinion", "second_opinion.profile", "other");
+    let config = home.load_with(&[], flags).unwrap().config;
+    assert_eq!(config.second_opinion.expect("set by the flag").model, "m");
+
+    let home = Home::new("[second_opinion]\nprofile = \"nope\"\n[profiles.other]\n");
+    let err = home
+        .load_with(&[], FlagOverrides::default())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("second_opinion.profile"), "{err}");
+    assert!(err.contains("`nope` is not defined"), "{err}");
+    assert!(err.contains("other"), "{err}");
+}

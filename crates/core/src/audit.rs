@@ -249,6 +249,27 @@ impl SessionAudit {
         );
     }
 
+    /// Another model's review of a finished turn (`[second_opinion]`).
+    pub fn second_opinion(&self, event: &codex_protocol::SecondOpinionEvent) {
+        let concerns: Vec<Value> = event
+            .concerns
+            .iter()
+            .map(|c| json!({"text": self.scrub(&c.text), "file": c.file, "line": c.line}))
+            .collect();
+        self.write(
+            "second_opinion",
+            vec![
+                ("model", json!(event.model)),
+                ("verdict", json!(event.verdict)),
+                ("concerns", json!(concerns)),
+                (
+                    "error",
+                    json!(event.error.as_deref().map(|e| self.scrub(e))),
+                ),
+            ],
+        );
+    }
+
     /// Something that was not let run, and who said no.
     pub fn denial(&self, subject: Subject<'_>, by: DeniedBy, reason: &str) {
         let by = match by {

@@ -29,6 +29,7 @@ mod prompt;
 mod redaction;
 mod rollout;
 mod sampling;
+mod second_opinion;
 mod session;
 mod start;
 mod state;

@@ -15,6 +15,7 @@ use crate::context::is_context_message;
 use crate::notify::notify;
 use crate::rollout::{RolloutLine, TurnContextLine};
 use crate::sampling::{Announce, sample};
+use crate::second_opinion::{self, TurnSummary};
 use crate::state::Session;
 use crate::tools::{ToolInput, ToolRegistry, TurnContext, TurnDiffTracker};
 
@@ -262,6 +263,40 @@ pub(crate) async fn run_turn(
             );
             return;
         }
+    }
+    if let Some(reviewer) = &session.config.second_opinion {
+        let summary = TurnSummary {
+            task: session.redact(&input_texts.join("\n")).into_owned(),
+            answer: last_agent_message
+                .as_deref()
+                .map(|a| session.redact(a).into_owned()),
+            commands: turn
+                .turn_diff
+                .commands()
+                .into_iter()
+                .map(|(c, code)| (session.redact(&c).into_owned(), code))
+                .collect(),
+            diff: session
+                .redact(&turn.turn_diff.unified_diff(&session.config.cwd))
+                .into_owned(),
+        };
+        let review = second_opinion::review(
+            reviewer,
+            &session.session_id,
+            crate::start::originator(&session.config),
+            &summary,
+        );
+        let event = tokio::select! {
+            event = review => event,
+            _ = cancel.cancelled() => {
+                events.send(&sub_id, EventMsg::TurnAborted { reason: TurnAbortReason::Interrupted });
+                return;
+            }
+        };
+        session.audit.second_opinion(&event);
+        let event = EventMsg::SecondOpinion(event);
+        session.record_lines(vec![RolloutLine::EventMsg(event.clone())]);
+        events.send(&sub_id, event);
     }
     session.flush_record().await;
     let cost_usd = turn_cost(&session, &turn_usage);

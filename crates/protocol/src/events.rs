@@ -78,6 +78,9 @@ pub enum EventMsg {
     Warning {
         message: String,
     },
+    /// Another model's review of the finished turn (`[second_opinion]`); sent before the
+    /// turn's `TaskComplete`, only when a reviewer is configured.
+    SecondOpinion(SecondOpinionEvent),
     /// The model stream failed and is being retried.
     StreamError {
         message: String,
@@ -322,4 +325,34 @@ pub enum ErrorKind {
     Config,
     #[default]
     Other,
+}
+
+/// What the reviewing model made of a turn. A reviewer that could not be asked or whose
+/// answer could not be read leaves `verdict` unset and says why in `error`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SecondOpinionEvent {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<SecondOpinionVerdict>,
+    #[serde(default)]
+    pub concerns: Vec<SecondOpinionConcern>,
+    /// The reviewing model.
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondOpinionVerdict {
+    Agree,
+    Concerns,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct SecondOpinionConcern {
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }

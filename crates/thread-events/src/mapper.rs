@@ -208,6 +208,13 @@ impl ThreadEventMapper {
                 };
                 vec![self.completed(ItemDetails::FileChange { changes, status })]
             }
+            // Sent only when a reviewer is configured: without one nothing changes.
+            EventMsg::SecondOpinion(e) => vec![self.completed(ItemDetails::SecondOpinion {
+                model: e.model.clone(),
+                verdict: e.verdict,
+                concerns: e.concerns.clone(),
+                error: e.error.clone(),
+            })],
             EventMsg::Warning { message } if !self.in_turn => {
                 self.early.push(message.clone());
                 Vec::new()

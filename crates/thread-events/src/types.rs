@@ -1,5 +1,6 @@
 //! The thread-event shapes, field for field and in the Codex CLI's order.
 
+use codex_protocol::{SecondOpinionConcern, SecondOpinionVerdict};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -90,6 +91,15 @@ pub enum ItemDetails {
     },
     Error {
         message: String,
+    },
+    /// An opt-in addition (`[second_opinion]`): another model's review of the turn.
+    SecondOpinion {
+        model: String,
+        /// `agree` or `concerns`; `null` when the reviewer failed.
+        verdict: Option<SecondOpinionVerdict>,
+        concerns: Vec<SecondOpinionConcern>,
+        /// Why there is no verdict.
+        error: Option<String>,
     },
 }
 

@@ -841,6 +841,26 @@ impl App {
                     Span::raw("Context compacted: the conversation so far was summarised"),
                 ])],
             }),
+            EventMsg::SecondOpinion(e) => {
+                let verdict = match (&e.error, e.verdict) {
+                    (Some(error), _) => format!("the reviewer failed: {error}"),
+                    (None, Some(codex_protocol::SecondOpinionVerdict::Agree)) => "agree".into(),
+                    (None, _) => "concerns".into(),
+                };
+                let mut lines = vec![Line::from(vec![
+                    Span::styled("• ", self.theme.accent()),
+                    Span::raw(format!("Second opinion ({}): {verdict}", e.model)),
+                ])];
+                for c in &e.concerns {
+                    let place = match (&c.file, c.line) {
+                        (Some(file), Some(line)) => format!("{file}:{line}: "),
+                        (Some(file), None) => format!("{file}: "),
+                        _ => String::new(),
+                    };
+                    lines.push(Line::from(format!("  - {place}{}", c.text)));
+                }
+                self.finished.push(Cell::Info { lines });
+            }
             EventMsg::TaskComplete { cost_usd, .. } => {
                 self.end_turn();
                 if let Some(cost) = cost_usd {

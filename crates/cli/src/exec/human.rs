@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use codex_protocol::{EventMsg, FileChange, McpStartupStatus, StepStatus};
+use codex_protocol::{EventMsg, FileChange, McpStartupStatus, SecondOpinionVerdict, StepStatus};
 
 use super::shell_join;
 
@@ -230,6 +230,34 @@ impl HumanOutput {
             }
             EventMsg::Warning { message } => {
                 writeln!(err, "{} {message}", self.paint(&YELLOW, "warning:"))?;
+            }
+            EventMsg::SecondOpinion(e) => {
+                let head = self.paint(&MAGENTA, &format!("second opinion ({})", e.model));
+                match (&e.error, e.verdict) {
+                    (Some(error), _) => writeln!(
+                        err,
+                        "{head}\n{} the reviewer failed: {error}",
+                        self.paint(&YELLOW, "warning:")
+                    )?,
+                    (None, Some(SecondOpinionVerdict::Agree)) if e.concerns.is_empty() => {
+                        writeln!(err, "{head}\n{}", self.paint(&GREEN, "agree"))?
+                    }
+                    (None, verdict) => {
+                        let word = match verdict {
+                            Some(SecondOpinionVerdict::Agree) => "agree",
+                            _ => "concerns",
+                        };
+                        writeln!(err, "{head}\n{}", self.paint(&YELLOW, word))?;
+                        for c in &e.concerns {
+                            let place = match (&c.file, c.line) {
+                                (Some(file), Some(line)) => format!("{file}:{line}: "),
+                                (Some(file), None) => format!("{file}: "),
+                                _ => String::new(),
+                            };
+                            writeln!(err, "  - {place}{}", c.text)?;
+                        }
+                    }
+                }
             }
             EventMsg::McpStartupUpdate(update) => {
                 if let McpStartupStatus::Failed { error } = &update.status {

@@ -298,9 +298,23 @@ fn common_parent(paths: &[&PathBuf]) -> Option<PathBuf> {
 #[derive(Default)]
 pub(crate) struct TurnDiffTracker {
     baseline: std::sync::Mutex<BTreeMap<PathBuf, Option<String>>>,
+    /// The commands the turn ran, as typed, with their exit codes (for a second opinion).
+    commands: std::sync::Mutex<Vec<(String, i32)>>,
 }
 
 impl TurnDiffTracker {
+    pub(crate) fn record_command(&self, command: String, exit_code: i32) {
+        let mut commands = self.commands.lock().unwrap_or_else(|e| e.into_inner());
+        commands.push((command, exit_code));
+    }
+
+    pub(crate) fn commands(&self) -> Vec<(String, i32)> {
+        self.commands
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
     fn remember(&self, paths: Vec<PathBuf>) {
         let mut baseline = self.baseline.lock().unwrap_or_else(|e| e.into_inner());
         for path in paths {
@@ -310,7 +324,7 @@ impl TurnDiffTracker {
         }
     }
 
-    fn unified_diff(&self, cwd: &Path) -> String {
+    pub(crate) fn unified_diff(&self, cwd: &Path) -> String {
         let baseline = self.baseline.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = String::new();
         for (path, before) in baseline.iter() {

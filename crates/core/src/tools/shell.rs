@@ -564,6 +564,8 @@ fn end_event(
     output: &ExecOutput,
     formatted: String,
 ) {
+    ctx.turn_diff
+        .record_command(command.join(" "), output.exit_code);
     ctx.session.events.send(
         &ctx.sub_id,
         EventMsg::ExecCommandEnd(ExecCommandEndEvent {

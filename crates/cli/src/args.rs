@@ -331,6 +331,11 @@ pub struct ExecArgs {
     #[arg(long = "include-cost")]
     pub include_cost: bool,
 
+    /// Have the model of this profile (from `[profiles]`) review the finished turn (also
+    /// `[second_opinion] profile = "..."` in config.toml).
+    #[arg(long = "second-opinion", value_name = "PROFILE")]
+    pub second_opinion: Option<String>,
+
     /// Request an OpenAI access program for this turn (built-in openai provider only).
     #[arg(long = "cyber-access-program", value_enum, global = true)]
     pub cyber_access_program: Option<CyberAccessProgram>,

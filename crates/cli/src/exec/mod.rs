@@ -72,7 +72,14 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
     // The prompt is read before anything that can fail, so a client writing it on stdin gets
     // the error message rather than a broken pipe.
     let prompt = read_prompt(prompt_arg.as_deref())?;
-    let options = merge(root, &args.shared);
+    let mut options = merge(root, &args.shared);
+    if let Some(profile) = &args.second_opinion {
+        // As `-c second_opinion.profile=...`, after the user's own overrides.
+        let quoted = serde_json::to_string(profile).map_err(|e| e.to_string())?;
+        options
+            .config_overrides
+            .push(format!("second_opinion.profile={quoted}"));
+    }
     let loaded = load_config(
         &options,
         Extra {

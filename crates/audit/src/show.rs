@@ -84,6 +84,20 @@ fn details(r: &Value, kind: &str) -> String {
                 .unwrap_or_default();
             format!("{what} {subject}  {who}  {}", text("reason"))
         }
+        "second_opinion" => {
+            let concerns = r
+                .get("concerns")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            match r.get("error").and_then(Value::as_str) {
+                Some(error) => format!("{}  failed: {error}", text("model")),
+                None => format!(
+                    "{}  {}  {concerns} concern(s)",
+                    text("model"),
+                    text("verdict")
+                ),
+            }
+        }
         "session_end" => String::new(),
         _ => r.to_string(),
     }

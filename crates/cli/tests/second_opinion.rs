@@ -192,6 +192,12 @@ fn concerns_with_file_and_line_reach_human_output_rollout_and_audit() {
     assert_eq!(audit[0]["verdict"], "concerns");
     assert_eq!(audit[0]["concerns"][0]["text"], "no trailing test");
     assert_eq!(audit[0]["concerns"][0]["line"], 1);
+    let show = run(sb.codex().args(["audit", "show"]));
+    assert!(
+        stdout(&show).contains("review-model  concerns  1 concern(s)"),
+        "{}",
+        stdout(&show)
+    );
 }
 
 #[test]

@@ -19,6 +19,9 @@ Answer with one JSON object and nothing else: \
 {\"verdict\":\"agree\"|\"concerns\",\"concerns\":[{\"text\":\"...\",\"file\":\"path or null\",\
 \"line\":number or null}]}. Use \"agree\" with an empty list when you have no concerns.";
 
+/// The most of the turn's diff the reviewer is sent; a longer one is cut, saying so.
+const MAX_DIFF_BYTES: usize = 200 * 1024;
+
 /// What a turn did, as the reviewer is shown it.
 pub(crate) struct TurnSummary {
     pub task: String,
@@ -45,6 +48,17 @@ impl TurnSummary {
         text.push_str("</commands>\n<diff>\n");
         if self.diff.is_empty() {
             text.push_str("(no files changed)\n");
+        } else if self.diff.len() > MAX_DIFF_BYTES {
+            let mut end = MAX_DIFF_BYTES;
+            while !self.diff.is_char_boundary(end) {
+                end -= 1;
+            }
+            text.push_str(&self.diff[..end]);
+            text.push_str(&format!(
+                "\n[diff cut: {} of {} bytes shown]\n",
+                end,
+                self.diff.len()
+            ));
         } else {
             text.push_str(&self.diff);
         }
@@ -194,6 +208,23 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_long_diff_is_cut_on_a_char_boundary() {
+        let summary = TurnSummary {
+            task: "t".into(),
+            answer: None,
+            commands: vec![("ls".into(), 2)],
+            diff: "é".repeat(MAX_DIFF_BYTES),
+        };
+        let text = summary.render();
+        assert!(text.contains("$ ls\n(exit code 2)"), "{}", &text[..200]);
+        assert!(text.contains(&format!(
+            "[diff cut: {MAX_DIFF_BYTES} of {} bytes shown]",
+            2 * MAX_DIFF_BYTES
+        )));
+        assert!(text.len() < MAX_DIFF_BYTES + 1000);
+    }
+
+    #[test]
     fn parses_the_json_verdict_leniently() {
         let (v, c) = parse_verdict(r#"{"verdict":"agree","concerns":[]}"#).expect("verdict");
         assert_eq!(v, SecondOpinionVerdict::Agree);
@@ -207,6 +238,7 @@ mod tests {
         assert_eq!(c[1].text, "plain");
 
         assert!(parse_verdict("looks fine to me").is_none());
+        assert!(parse_verdict("} {").is_none());
         assert!(parse_verdict("{not json}").is_none());
     }
 }

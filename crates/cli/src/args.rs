@@ -89,6 +89,19 @@ pub enum Command {
         #[command(flatten)]
         shared: SharedOptions,
     },
+    /// Serve the MCP reference memory server's tools (knowledge graph) on stdin/stdout,
+    /// stored in SQLite.
+    MemoryServer {
+        /// The database (default `~/.jgt/memory.sqlite` when `~/.jgt` exists, else
+        /// `$CODEX_HOME/memory.sqlite`).
+        #[arg(long, value_name = "PATH")]
+        db: Option<std::path::PathBuf>,
+    },
+    /// Move the reference memory server's JSONL file into or out of the memory database.
+    Memory {
+        #[command(subcommand)]
+        command: MemoryCommand,
+    },
     /// Manage the MCP servers in config.toml.
     Mcp {
         #[command(subcommand)]
@@ -138,6 +151,26 @@ pub struct SandboxArgs {
     /// The command and its arguments.
     #[arg(last = true, required = true)]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemoryCommand {
+    /// Add a memory file's entities and relations to the database.
+    Import {
+        /// The JSONL file (`MEMORY_FILE_PATH` of the reference server).
+        file: std::path::PathBuf,
+        /// The database (default as for `memory-server`).
+        #[arg(long, value_name = "PATH")]
+        db: Option<std::path::PathBuf>,
+    },
+    /// Write the database as a memory file.
+    Export {
+        /// The JSONL file to write.
+        file: std::path::PathBuf,
+        /// The database (default as for `memory-server`).
+        #[arg(long, value_name = "PATH")]
+        db: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -10,6 +10,7 @@ mod interactive;
 mod jgt_cmd;
 mod logging;
 mod mcp_cmd;
+mod memory_cmd;
 mod sandbox_cmd;
 mod sessions_cmd;
 mod setup;
@@ -68,6 +69,8 @@ fn main() {
         Some(Command::McpServer { shared }) => {
             mcp_cmd::serve(&merge(&cli.shared, &shared), cli.approval)
         }
+        Some(Command::MemoryServer { db }) => memory_cmd::serve(db),
+        Some(Command::Memory { command }) => memory_cmd::run(command),
         Some(Command::Sessions {
             command: args::SessionsCommand::List { all, json },
         }) => sessions_cmd::list(&cli.shared, all, json),

@@ -6,21 +6,11 @@ use std::path::{Path, PathBuf};
 use codex_audit::{KEY_ENV, VerifyError, summary, verify_file};
 
 use crate::args::{AuditCommand, SharedOptions};
-use crate::setup::{Extra, load_config};
 
 pub fn run(shared: &SharedOptions, command: AuditCommand) -> i32 {
-    let loaded = match load_config(
-        shared,
-        Extra {
-            approval: None,
-            exec: false,
-        },
-    ) {
+    let loaded = match crate::setup::load_or_report(shared, None) {
         Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     let config = loaded.config;
     let default = || config.audit.path.clone();

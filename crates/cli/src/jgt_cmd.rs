@@ -7,24 +7,14 @@ use codex_config::{CandidateStatus, Config, EnvInherit, JgtCandidate, Loaded};
 use serde_json::{Value, json};
 
 use crate::args::{ApprovalArg, SharedOptions};
-use crate::setup::{Extra, load_config};
 
 /// Variables holding a whole broker config, which commands must not inherit.
 const JGT_ENV_VARS: &[&str] = &["JGT_CONFIG", "JGT_CONFIG_JSON_SECRET"];
 
 pub fn status(options: &SharedOptions, approval: Option<ApprovalArg>, json: bool) -> i32 {
-    let loaded = match load_config(
-        options,
-        Extra {
-            approval: approval.map(Into::into),
-            exec: false,
-        },
-    ) {
+    let loaded = match crate::setup::load_or_report(options, approval.map(Into::into)) {
         Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");

@@ -18,7 +18,7 @@ mod setup;
 use clap::{CommandFactory, Parser};
 
 use args::{Cli, Command, ConfigCommand, Shell};
-use setup::{Extra, load_config, merge};
+use setup::merge;
 
 fn main() {
     // The same binary is the standalone patch tool when started under that name.
@@ -121,18 +121,9 @@ fn config_show(
     approval: Option<args::ApprovalArg>,
     json: bool,
 ) -> i32 {
-    let loaded = match load_config(
-        options,
-        Extra {
-            approval: approval.map(Into::into),
-            exec: false,
-        },
-    ) {
+    let loaded = match crate::setup::load_or_report(options, approval.map(Into::into)) {
         Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     for warning in &loaded.warnings {
         eprintln!("warning: {warning}");

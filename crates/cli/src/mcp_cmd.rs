@@ -41,16 +41,9 @@ pub fn serve(shared: &SharedOptions, approval: Option<crate::args::ApprovalArg>)
             config.sandbox_exe = std::env::current_exe().ok();
         }),
     };
-    // One thread serves: the sessions wait on the model and on commands, not on the CPU.
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::setup::current_thread_runtime() {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(codex_mcp_server::serve_stdio(options)) {
         Ok(()) => 0,

@@ -30,15 +30,9 @@ pub fn serve(db: Option<PathBuf>) -> i32 {
             return 1;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match crate::setup::current_thread_runtime() {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(codex_memory::serve_stdio(store)) {
         Ok(()) => 0,

@@ -3,21 +3,11 @@
 use std::io::Write;
 
 use crate::args::SharedOptions;
-use crate::setup::{Extra, load_config};
 
 pub fn list(shared: &SharedOptions, all: bool, json: bool) -> i32 {
-    let loaded = match load_config(
-        shared,
-        Extra {
-            approval: None,
-            exec: false,
-        },
-    ) {
+    let loaded = match crate::setup::load_or_report(shared, None) {
         Ok(loaded) => loaded,
-        Err(message) => {
-            eprintln!("error: {message}");
-            return 1;
-        }
+        Err(code) => return code,
     };
     let config = loaded.config;
     let cwd = (!all).then_some(config.cwd.as_path());

@@ -35,6 +35,37 @@ pub fn load_config(options: &SharedOptions, extra: Extra) -> Result<Loaded, Stri
     Ok(loaded)
 }
 
+/// The config for a subcommand that runs no turn: a load error is printed and becomes exit
+/// status 1. Warnings are left to the caller.
+pub fn load_or_report(
+    options: &SharedOptions,
+    approval: Option<AskForApproval>,
+) -> Result<Loaded, i32> {
+    load_config(
+        options,
+        Extra {
+            approval,
+            exec: false,
+        },
+    )
+    .map_err(|message| {
+        eprintln!("error: {message}");
+        1
+    })
+}
+
+/// A one-thread async runtime (a server waits on its client and its sessions, not on the CPU);
+/// when one cannot be made, the error is printed and becomes exit status 1.
+pub fn current_thread_runtime() -> Result<tokio::runtime::Runtime, i32> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            1
+        })
+}
+
 /// What only this executable knows about a loaded config.
 pub fn adjust_config(config: &mut codex_config::Config) {
     // Installed from npm, the platform package ships `rg` beside this binary (`../path/rg`).

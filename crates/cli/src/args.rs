@@ -58,6 +58,9 @@ pub enum Command {
     /// Run a task without the interactive UI and print the result.
     #[command(visible_alias = "e", after_help = EXAMPLES)]
     Exec(ExecArgs),
+    /// Review changes without making any (`codex exec review`): the uncommitted ones by
+    /// default, a branch's, a commit's, or as your instructions say.
+    Review(ReviewCommand),
     /// Inspect the configuration.
     Config {
         #[command(subcommand)]
@@ -388,6 +391,49 @@ pub struct ExecArgs {
 pub enum ExecCommand {
     /// Continue a recorded session with its history.
     Resume(ResumeArgs),
+    /// Review changes: the model reads them (read-only) and reports prioritized findings.
+    Review(ReviewArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReviewCommand {
+    #[command(flatten)]
+    pub shared: SharedOptions,
+
+    /// Print events as JSON lines on stdout.
+    #[arg(long = "json")]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub review: ReviewArgs,
+}
+
+/// What to review. Commands run read-only: a workspace-write sandbox becomes read-only.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReviewArgs {
+    /// Staged, unstaged and untracked changes (the default).
+    #[arg(long, conflicts_with_all = ["base", "commit", "prompt"])]
+    pub uncommitted: bool,
+
+    /// The changes since this branch left BRANCH (their merge base).
+    #[arg(long, value_name = "BRANCH", conflicts_with_all = ["commit", "prompt"])]
+    pub base: Option<String>,
+
+    /// The changes one commit made.
+    #[arg(long, value_name = "SHA", conflicts_with = "prompt")]
+    pub commit: Option<String>,
+
+    /// The commit's title, shown with it.
+    #[arg(long, value_name = "TITLE", requires = "commit")]
+    pub title: Option<String>,
+
+    /// Also have the model of this profile review the same changes, and show both reviews
+    /// and where they agree or differ (also `[second_opinion] profile` in config.toml).
+    #[arg(long = "second-opinion", value_name = "PROFILE")]
+    pub second_opinion: Option<String>,
+
+    /// Your own review instructions instead of a target; `-` reads them from stdin.
+    pub prompt: Option<String>,
 }
 
 #[derive(Debug, Args)]

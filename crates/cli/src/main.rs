@@ -41,6 +41,7 @@ fn main() {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Exec(args)) => exec::run(&cli.shared, args),
+        Some(Command::Review(review)) => exec::run(&cli.shared, exec::review_args(review)),
         Some(Command::Config {
             command: ConfigCommand::Show { json, shared },
         }) => config_show(&merge(&cli.shared, &shared), cli.approval, json),

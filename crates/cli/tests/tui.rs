@@ -623,3 +623,51 @@ fn a_live_broker_account_is_announced_at_start_without_its_secrets() {
     screen.line("/quit");
     assert_restored(&screen);
 }
+
+#[test]
+fn slash_second_opinion_turns_the_reviewer_on_and_off() {
+    if !tmux_available() {
+        return;
+    }
+    let server = MockServer::start(vec![
+        Step::stream(vec![Ev::Text("first answer".into())]),
+        Step::stream(vec![Ev::Text("second answer".into())]),
+    ])
+    .unwrap();
+    let reviewer = MockServer::start(vec![Step::stream(vec![Ev::Text(
+        r#"{"verdict":"concerns","concerns":[{"text":"no tests were run","file":null,"line":null}]}"#
+            .into(),
+    )])])
+    .unwrap();
+    let (sb, env) = setup(
+        &server,
+        &format!(
+            "[profiles.reviewer]\nmodel = \"review-model\"\nmodel_provider = \"rev\"\n\
+             [model_providers.rev]\nname = \"Reviewer\"\nbase_url = \"{}\"\n\
+             wire_api = \"anthropic\"\nenv_key = \"MOCK_API_KEY\"\nrequest_max_retries = 0\n\
+             stream_max_retries = 0\n",
+            reviewer.url()
+        ),
+    );
+    let screen = open_ui(&sb, &env);
+    screen.line("/second-opinion");
+    screen.wait_for("second opinion: off");
+    screen.line("/second-opinion reviewer");
+    screen.wait_for("Second opinion: the model of profile reviewer reviews each turn");
+    screen.line("do the thing");
+    screen.wait_for("first answer");
+    screen.wait_for("Second opinion (review-model): concerns");
+    screen.wait_for("- no tests were run");
+    screen.line("/second-opinion off");
+    screen.wait_for("Second opinion: off");
+    screen.line("and again");
+    screen.wait_for("second answer");
+    screen.line("/quit");
+    assert_restored(&screen);
+    assert_eq!(reviewer.model_requests().len(), 1);
+    let shown = reviewer.model_requests()[0].body.to_string();
+    assert!(
+        shown.contains("do the thing") && shown.contains("first answer"),
+        "{shown}"
+    );
+}

@@ -100,7 +100,13 @@ pub(crate) fn resolve(
 
     // The reviewer: the model and provider of the profile `[second_opinion]` names, each
     // falling back to the main ones as a profile would.
-    let second_opinion = match toml.second_opinion.as_ref().and_then(|s| s.profile.clone()) {
+    // An empty profile turns it off (`-c second_opinion.profile=""`).
+    let second_opinion = match toml
+        .second_opinion
+        .as_ref()
+        .and_then(|s| s.profile.clone())
+        .filter(|p| !p.trim().is_empty())
+    {
         None => None,
         Some(name) => {
             let Some(profile) = toml.profiles.as_ref().and_then(|p| p.get(&name)) else {

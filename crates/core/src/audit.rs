@@ -266,6 +266,19 @@ impl SessionAudit {
                     "error",
                     json!(event.error.as_deref().map(|e| self.scrub(e))),
                 ),
+                (
+                    "review",
+                    match &event.review {
+                        Some(r) => json!({
+                            "findings": r.review.findings.len(),
+                            "agreed": r.agreed.len(),
+                            "only_first": r.only_first.len(),
+                            "only_second": r.only_second.len(),
+                            "same_correctness": r.same_correctness,
+                        }),
+                        None => Value::Null,
+                    },
+                ),
             ],
         );
     }

@@ -27,6 +27,7 @@ mod mcp;
 mod notify;
 mod prompt;
 mod redaction;
+mod review;
 mod rollout;
 mod sampling;
 mod second_opinion;

@@ -18,6 +18,8 @@ pub(crate) enum Announce {
     /// (`AgentMessage`, `AgentReasoning`) the moment the model finishes it, before the response
     /// completes, as the Codex CLI does.
     Items,
+    /// A review's response: reasoning is shown as it arrives, the answer (JSON) is not.
+    Reasoning,
     /// A response consumed whole by the engine itself (a compaction summary).
     Nothing,
 }
@@ -87,9 +89,11 @@ async fn sample_once(
         match event? {
             ResponseEvent::Created => {}
             ResponseEvent::OutputTextDelta(delta) => {
-                session
-                    .events
-                    .send(sub_id, EventMsg::AgentMessageDelta { delta });
+                if announce != Announce::Reasoning {
+                    session
+                        .events
+                        .send(sub_id, EventMsg::AgentMessageDelta { delta });
+                }
             }
             ResponseEvent::ReasoningSummaryDelta(delta)
             | ResponseEvent::ReasoningContentDelta(delta) => {
@@ -98,9 +102,12 @@ async fn sample_once(
                     .send(sub_id, EventMsg::AgentReasoningDelta { delta });
             }
             ResponseEvent::OutputItemDone(item) => {
-                if announce == Announce::Items
-                    && let Some(event) = finished_item_event(&item)
-                {
+                let shown = match announce {
+                    Announce::Items => true,
+                    Announce::Reasoning => matches!(item, ResponseItem::Reasoning { .. }),
+                    Announce::Nothing => false,
+                };
+                if shown && let Some(event) = finished_item_event(&item) {
                     session.events.send(sub_id, event);
                 }
                 items.push(item);

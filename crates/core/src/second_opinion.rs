@@ -48,23 +48,29 @@ impl TurnSummary {
         text.push_str("</commands>\n<diff>\n");
         if self.diff.is_empty() {
             text.push_str("(no files changed)\n");
-        } else if self.diff.len() > MAX_DIFF_BYTES {
-            let mut end = MAX_DIFF_BYTES;
-            while !self.diff.is_char_boundary(end) {
-                end -= 1;
-            }
-            text.push_str(&self.diff[..end]);
-            text.push_str(&format!(
-                "\n[diff cut: {} of {} bytes shown]\n",
-                end,
-                self.diff.len()
-            ));
         } else {
-            text.push_str(&self.diff);
+            text.push_str(&cut(&self.diff));
         }
         text.push_str("</diff>\n");
         text
     }
+}
+
+/// `diff`, or as much of it as a reviewer is sent, saying so when it is cut.
+pub(crate) fn cut(diff: &str) -> String {
+    if diff.len() <= MAX_DIFF_BYTES {
+        return diff.to_string();
+    }
+    let mut end = MAX_DIFF_BYTES;
+    while !diff.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n[diff cut: {} of {} bytes shown]\n",
+        &diff[..end],
+        end,
+        diff.len()
+    )
 }
 
 /// Asks the reviewer about `summary` (already redacted); never fails: a failure is the event's
@@ -75,25 +81,20 @@ pub(crate) async fn review(
     originator: String,
     summary: &TurnSummary,
 ) -> SecondOpinionEvent {
-    let settings = ModelSettings {
-        model: reviewer.model.clone(),
-        reasoning_effort: None,
-        reasoning_summary: Default::default(),
-        verbosity: None,
-        max_output_tokens: None,
-        session_id: session_id.to_string(),
+    let answer = ask_model(
+        reviewer,
+        session_id,
         originator,
-        supports_reasoning: false,
-    };
-    let answer = match HttpModelClient::new(reviewer.provider.clone(), settings) {
-        Ok(client) => ask(&client, summary).await,
-        Err(e) => Err(e.to_string()),
-    };
+        REVIEW_INSTRUCTIONS,
+        summary.render(),
+    )
+    .await;
     let mut event = SecondOpinionEvent {
         verdict: None,
         concerns: Vec::new(),
         model: reviewer.model.clone(),
         error: None,
+        review: None,
     };
     match answer {
         Ok(text) => match parse_verdict(&text) {
@@ -119,10 +120,33 @@ pub(crate) async fn review(
     event
 }
 
-async fn ask(client: &dyn ModelClient, summary: &TurnSummary) -> Result<String, String> {
+/// Sends `text` to the reviewer's model with `instructions` and no tools; its answer's text.
+pub(crate) async fn ask_model(
+    reviewer: &SecondOpinion,
+    session_id: &str,
+    originator: String,
+    instructions: &str,
+    text: String,
+) -> Result<String, String> {
+    let settings = ModelSettings {
+        model: reviewer.model.clone(),
+        reasoning_effort: None,
+        reasoning_summary: Default::default(),
+        verbosity: None,
+        max_output_tokens: None,
+        session_id: session_id.to_string(),
+        originator,
+        supports_reasoning: false,
+    };
+    let client =
+        HttpModelClient::new(reviewer.provider.clone(), settings).map_err(|e| e.to_string())?;
+    ask(&client, instructions, text).await
+}
+
+async fn ask(client: &dyn ModelClient, instructions: &str, text: String) -> Result<String, String> {
     let prompt = Prompt {
-        instructions: REVIEW_INSTRUCTIONS.to_string(),
-        input: Arc::new(vec![ResponseItem::user_text(summary.render())]),
+        instructions: instructions.to_string(),
+        input: Arc::new(vec![ResponseItem::user_text(text)]),
         tools: Vec::new(),
         output_schema: None,
         parallel_tool_calls: false,

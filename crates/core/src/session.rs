@@ -342,8 +342,23 @@ async fn submission_loop(
                             let options = TurnOptions {
                                 schema: final_output_json_schema,
                                 cyber_access_program,
+                                review: None,
                             };
                             running = Some(start_turn(sub.id, vec![input], options));
+                        }
+                    }
+                    Op::Review { review_request } => {
+                        if running.is_some() {
+                            session.events.send(&sub.id, EventMsg::Warning {
+                                message: "a turn is running; start the review when it has finished".into(),
+                            });
+                        } else {
+                            last_sub_id = sub.id.clone();
+                            let options = TurnOptions {
+                                review: Some(review_request),
+                                ..TurnOptions::default()
+                            };
+                            running = Some(start_turn(sub.id, Vec::new(), options));
                         }
                     }
                     Op::Compact => {

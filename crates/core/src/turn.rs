@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use codex_protocol::{
-    ErrorKind, EventMsg, ResponseItem, TokenUsage, TokenUsageInfo, TurnAbortReason,
+    ErrorKind, EventMsg, ExitedReviewModeEvent, ResponseItem, ReviewOutputEvent, ReviewRequest,
+    SecondOpinionEvent, TokenUsage, TokenUsageInfo, TurnAbortReason,
 };
 use codex_providers::{ApiError, Prompt};
 use serde_json::Value;
@@ -13,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use crate::compact::{compact, estimate_tokens};
 use crate::context::is_context_message;
 use crate::notify::notify;
+use crate::review;
 use crate::rollout::{RolloutLine, TurnContextLine};
 use crate::sampling::{Announce, sample};
 use crate::second_opinion::{self, TurnSummary};
@@ -36,6 +38,37 @@ pub(crate) struct TurnOptions {
     /// The final answer must be JSON matching this schema.
     pub schema: Option<Value>,
     pub cyber_access_program: Option<String>,
+    /// Review mode: the turn's message asks for this review.
+    pub review: Option<ReviewRequest>,
+}
+
+/// A review turn: what was asked, and the promise that `ExitedReviewMode` is sent once
+/// however the turn ends (without a review when it did not finish).
+struct ReviewTurn {
+    session: Arc<Session>,
+    sub_id: String,
+    request: ReviewRequest,
+    /// The message that asked for the review.
+    text: String,
+    exited: bool,
+}
+
+impl ReviewTurn {
+    fn exit(&mut self, review_output: Option<ReviewOutputEvent>) {
+        self.exited = true;
+        let event = EventMsg::ExitedReviewMode(ExitedReviewModeEvent { review_output });
+        self.session
+            .record_lines(vec![RolloutLine::EventMsg(event.clone())]);
+        self.session.events.send(&self.sub_id, event);
+    }
+}
+
+impl Drop for ReviewTurn {
+    fn drop(&mut self) {
+        if !self.exited {
+            self.exit(None);
+        }
+    }
 }
 
 /// Why a turn stopped early: a message for the user and its kind.
@@ -64,7 +97,9 @@ pub(crate) async fn run_turn(
     let TurnOptions {
         schema,
         cyber_access_program,
+        review,
     } = options;
+    let mut input = input;
     let events = &session.events;
     events.send(
         &sub_id,
@@ -72,6 +107,35 @@ pub(crate) async fn run_turn(
             model_context_window: Some(session.context_window()),
         },
     );
+    let mut review = match review {
+        Some(request) => {
+            events.send(&sub_id, EventMsg::EnteredReviewMode(request.clone()));
+            let mut turn = ReviewTurn {
+                session: session.clone(),
+                sub_id: sub_id.clone(),
+                request,
+                text: String::new(),
+                exited: false,
+            };
+            match review::review_prompt(&turn.request.target, &session.config.cwd).await {
+                Ok(text) => {
+                    input.push(ResponseItem::user_text(text.clone()));
+                    turn.text = text;
+                }
+                Err(message) => {
+                    turn.exit(None);
+                    let error = TurnError {
+                        message,
+                        kind: ErrorKind::Other,
+                    };
+                    finish_with_error(&session, &sub_id, error, None, TokenUsage::default());
+                    return;
+                }
+            }
+            Some(turn)
+        }
+        None => None,
+    };
     let input_texts: Vec<String> = input
         .iter()
         .filter_map(ResponseItem::message_text)
@@ -142,7 +206,10 @@ pub(crate) async fn run_turn(
             }
         }
         let prompt = Prompt {
-            instructions: session.instructions.clone(),
+            instructions: match review {
+                Some(_) => review::REVIEW_INSTRUCTIONS.to_string(),
+                None => session.instructions.clone(),
+            },
             input: session.history_snapshot(),
             tools: tools.specs(),
             output_schema: schema.clone(),
@@ -150,7 +217,11 @@ pub(crate) async fn run_turn(
             cyber_access_program: cyber_access_program.clone(),
         };
         let sampled = tokio::select! {
-            result = sample(&session, &sub_id, &prompt, Announce::Items) => result,
+            // A review's answer is JSON, shown rendered once the turn ends.
+            result = sample(&session, &sub_id, &prompt, match review {
+                Some(_) => Announce::Reasoning,
+                None => Announce::Items,
+            }) => result,
             _ = cancel.cancelled() => {
                 events.send(&sub_id, EventMsg::TurnAborted { reason: TurnAbortReason::Interrupted });
                 return;
@@ -264,39 +335,40 @@ pub(crate) async fn run_turn(
             return;
         }
     }
-    if let Some(reviewer) = &session.config.second_opinion {
-        let summary = TurnSummary {
-            task: session.redact(&input_texts.join("\n")).into_owned(),
-            answer: last_agent_message
-                .as_deref()
-                .map(|a| session.redact(a).into_owned()),
-            commands: turn
-                .turn_diff
-                .commands()
-                .into_iter()
-                .map(|(c, code)| (session.redact(&c).into_owned(), code))
-                .collect(),
-            diff: session
-                .redact(&turn.turn_diff.unified_diff(&session.config.cwd))
-                .into_owned(),
-        };
-        let review = second_opinion::review(
-            reviewer,
-            &session.session_id,
-            crate::start::originator(&session.config),
-            &summary,
+    let first_review = review.as_mut().map(|turn| {
+        let output = review::parse_review(last_agent_message.as_deref().unwrap_or(""));
+        let mut rendered = output.render();
+        if rendered.is_empty() {
+            rendered = "The review ended without findings or an explanation.".into();
+        }
+        turn.exit(Some(output.clone()));
+        events.send(
+            &sub_id,
+            EventMsg::AgentMessage {
+                message: rendered.clone(),
+            },
         );
+        last_agent_message = Some(rendered);
+        output
+    });
+    if session.config.second_opinion.is_some() {
+        let opinion = match (&review, &first_review) {
+            (Some(review), Some(first)) => second_review(&session, review, first),
+            _ => turn_second_opinion(&session, &turn, &input_texts, &last_agent_message),
+        };
         let event = tokio::select! {
-            event = review => event,
+            event = opinion => event,
             _ = cancel.cancelled() => {
                 events.send(&sub_id, EventMsg::TurnAborted { reason: TurnAbortReason::Interrupted });
                 return;
             }
         };
-        session.audit.second_opinion(&event);
-        let event = EventMsg::SecondOpinion(event);
-        session.record_lines(vec![RolloutLine::EventMsg(event.clone())]);
-        events.send(&sub_id, event);
+        if let Some(event) = event {
+            session.audit.second_opinion(&event);
+            let event = EventMsg::SecondOpinion(event);
+            session.record_lines(vec![RolloutLine::EventMsg(event.clone())]);
+            events.send(&sub_id, event);
+        }
     }
     session.flush_record().await;
     let cost_usd = turn_cost(&session, &turn_usage);
@@ -319,6 +391,72 @@ pub(crate) async fn run_turn(
         });
         notify(argv, &payload);
     }
+}
+
+type Opinion<'a> = std::pin::Pin<Box<dyn Future<Output = Option<SecondOpinionEvent>> + Send + 'a>>;
+
+/// The second opinion on a finished turn: the task, the answer, the commands and the diff.
+fn turn_second_opinion<'a>(
+    session: &'a Session,
+    turn: &TurnContext,
+    input_texts: &[String],
+    answer: &Option<String>,
+) -> Opinion<'a> {
+    let summary = TurnSummary {
+        task: session.redact(&input_texts.join("\n")).into_owned(),
+        answer: answer.as_deref().map(|a| session.redact(a).into_owned()),
+        commands: turn
+            .turn_diff
+            .commands()
+            .into_iter()
+            .map(|(c, code)| (session.redact(&c).into_owned(), code))
+            .collect(),
+        diff: session
+            .redact(&turn.turn_diff.unified_diff(&session.config.cwd))
+            .into_owned(),
+    };
+    Box::pin(async move {
+        let reviewer = session.config.second_opinion.as_ref()?;
+        Some(
+            second_opinion::review(
+                reviewer,
+                &session.session_id,
+                crate::start::originator(&session.config),
+                &summary,
+            )
+            .await,
+        )
+    })
+}
+
+/// The second opinion on a review: the reviewer's own review of the same changes, compared.
+fn second_review<'a>(
+    session: &'a Session,
+    review: &ReviewTurn,
+    first: &ReviewOutputEvent,
+) -> Opinion<'a> {
+    let target = review.request.target.clone();
+    let text = review.text.clone();
+    let first = first.clone();
+    Box::pin(async move {
+        let reviewer = session.config.second_opinion.as_ref()?;
+        let cwd = &session.config.cwd;
+        let diff = review::target_diff(&target, cwd)
+            .await
+            .map(|diff| session.redact(&diff).into_owned());
+        Some(
+            review::second_review(
+                reviewer,
+                &session.session_id,
+                crate::start::originator(&session.config),
+                &text,
+                diff,
+                &first,
+                cwd,
+            )
+            .await,
+        )
+    })
 }
 
 fn aborted_output(call: &Call) -> ResponseItem {

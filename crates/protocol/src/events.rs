@@ -81,6 +81,10 @@ pub enum EventMsg {
     /// Another model's review of the finished turn (`[second_opinion]`); sent before the
     /// turn's `TaskComplete`, only when a reviewer is configured.
     SecondOpinion(SecondOpinionEvent),
+    /// A review (`Op::Review`) has started.
+    EnteredReviewMode(crate::ReviewRequest),
+    /// A review has ended; its findings, also rendered as the turn's last agent message.
+    ExitedReviewMode(crate::ExitedReviewModeEvent),
     /// The model stream failed and is being retried.
     StreamError {
         message: String,
@@ -339,6 +343,11 @@ pub struct SecondOpinionEvent {
     pub model: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// In review mode: the reviewer's own review beside the first one. `verdict` is then
+    /// `agree` when both found the same and reached the same verdict, and `concerns` lists
+    /// where they differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<crate::SecondReview>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

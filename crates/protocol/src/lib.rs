@@ -15,6 +15,7 @@ mod items;
 mod ops;
 mod plan;
 mod policy;
+mod review;
 mod usage;
 
 pub use events::*;
@@ -22,4 +23,5 @@ pub use items::*;
 pub use ops::*;
 pub use plan::*;
 pub use policy::*;
+pub use review::*;
 pub use usage::*;

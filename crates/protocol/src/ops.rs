@@ -51,6 +51,11 @@ pub enum Op {
     ListMcpTools,
     /// Summarise the conversation so far and continue from the summary.
     Compact,
+    /// Review changes (read-only): the model reports findings as JSON, shown rendered as the
+    /// turn's answer. Reported like a turn, between `EnteredReviewMode` and `ExitedReviewMode`.
+    Review {
+        review_request: crate::ReviewRequest,
+    },
     /// Run a command the user typed (`!cmd` in the interactive UI) in the user's shell, under
     /// the session's sandbox and approval policy like the agent's commands; its output joins
     /// the conversation so the model sees it. Reported like a turn: `TaskStarted`, the command's

@@ -214,6 +214,7 @@ impl ThreadEventMapper {
                 verdict: e.verdict,
                 concerns: e.concerns.clone(),
                 error: e.error.clone(),
+                review: e.review.clone(),
             })],
             EventMsg::Warning { message } if !self.in_turn => {
                 self.early.push(message.clone());

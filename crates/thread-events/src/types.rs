@@ -1,6 +1,6 @@
 //! The thread-event shapes, field for field and in the Codex CLI's order.
 
-use codex_protocol::{SecondOpinionConcern, SecondOpinionVerdict};
+use codex_protocol::{SecondOpinionConcern, SecondOpinionVerdict, SecondReview};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -100,6 +100,9 @@ pub enum ItemDetails {
         concerns: Vec<SecondOpinionConcern>,
         /// Why there is no verdict.
         error: Option<String>,
+        /// In review mode (`codex review`): the reviewer's own review and how it compares.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        review: Option<SecondReview>,
     },
 }
 

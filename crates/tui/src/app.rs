@@ -530,8 +530,45 @@ impl App {
                 ])];
                 self.finished.push(Cell::Info { lines });
             }
-            SlashCommand::Model(Some(_)) | SlashCommand::Approvals(Some(_)) if busy => {
-                self.refuse_while_busy("switching the model or the approvals")
+            SlashCommand::SecondOpinion(None) => {
+                let now = match &self.config.second_opinion {
+                    Some(s) => format!(
+                        "second opinion: profile {} ({}) reviews each turn",
+                        s.profile, s.model
+                    ),
+                    None => "second opinion: off".to_string(),
+                };
+                let lines = vec![Line::from(vec![
+                    Span::styled("• ", self.theme.accent()),
+                    Span::raw(now),
+                    Span::styled(
+                        "  (/second-opinion PROFILE turns it on, /second-opinion off stops it)",
+                        self.theme.dim(),
+                    ),
+                ])];
+                self.finished.push(Cell::Info { lines });
+            }
+            SlashCommand::Model(Some(_))
+            | SlashCommand::Approvals(Some(_))
+            | SlashCommand::SecondOpinion(Some(_))
+                if busy =>
+            {
+                self.refuse_while_busy("switching the model, the approvals or the second opinion")
+            }
+            SlashCommand::SecondOpinion(Some(profile)) if profile == "off" => {
+                self.switch(
+                    "second_opinion.profile=\"\"".to_string(),
+                    "Second opinion: off".to_string(),
+                )
+                .await;
+            }
+            SlashCommand::SecondOpinion(Some(profile)) => {
+                let value = serde_json::Value::String(profile.clone()).to_string();
+                self.switch(
+                    format!("second_opinion.profile={value}"),
+                    format!("Second opinion: the model of profile {profile} reviews each turn"),
+                )
+                .await;
             }
             SlashCommand::Model(Some(model)) => {
                 let value = serde_json::Value::String(model.clone()).to_string();
@@ -841,6 +878,8 @@ impl App {
                     Span::raw("Context compacted: the conversation so far was summarised"),
                 ])],
             }),
+            // The review itself arrives as the agent's message.
+            EventMsg::EnteredReviewMode(_) | EventMsg::ExitedReviewMode(_) => {}
             EventMsg::SecondOpinion(e) => {
                 let verdict = match (&e.error, e.verdict) {
                     (Some(error), _) => format!("the reviewer failed: {error}"),

@@ -18,6 +18,8 @@ pub enum SlashCommand {
     Status,
     /// The MCP servers and their tools.
     Mcp,
+    /// Show the second opinion, or have the model of a profile review each turn (`off` stops).
+    SecondOpinion(Option<String>),
     Quit,
     /// A custom prompt, expanded.
     Prompt {
@@ -46,6 +48,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "model, sandbox, approvals, tokens, context and cost",
     ),
     ("mcp", "the MCP servers and their tools"),
+    (
+        "second-opinion",
+        "show the reviewing model, /second-opinion PROFILE to have it review each turn, or off",
+    ),
     ("quit", "exit"),
     ("exit", "exit"),
 ];
@@ -91,6 +97,9 @@ pub fn parse(input: &str, codex_home: &Path) -> Result<SlashCommand, String> {
         "diff" => SlashCommand::Diff,
         "status" => SlashCommand::Status,
         "mcp" => SlashCommand::Mcp,
+        "second-opinion" => {
+            SlashCommand::SecondOpinion((!args.is_empty()).then(|| args.to_string()))
+        }
         "quit" | "exit" => SlashCommand::Quit,
         other => {
             let names: Vec<String> = COMMANDS.iter().map(|(n, _)| format!("/{n}")).collect();

@@ -2,7 +2,9 @@
 
 use std::io::Write;
 
-use codex_protocol::{EventMsg, FileChange, McpStartupStatus, SecondOpinionVerdict, StepStatus};
+use codex_protocol::{
+    EventMsg, FileChange, McpStartupStatus, SecondOpinionEvent, SecondOpinionVerdict, StepStatus,
+};
 
 use super::shell_join;
 
@@ -233,31 +235,15 @@ impl HumanOutput {
             }
             EventMsg::SecondOpinion(e) => {
                 let head = self.paint(&MAGENTA, &format!("second opinion ({})", e.model));
-                match (&e.error, e.verdict) {
-                    (Some(error), _) => writeln!(
-                        err,
-                        "{head}\n{} the reviewer failed: {error}",
-                        self.paint(&YELLOW, "warning:")
-                    )?,
+                let word = match (&e.error, e.verdict) {
+                    (Some(_), _) => self.paint(&YELLOW, "warning:"),
                     (None, Some(SecondOpinionVerdict::Agree)) if e.concerns.is_empty() => {
-                        writeln!(err, "{head}\n{}", self.paint(&GREEN, "agree"))?
+                        self.paint(&GREEN, "agree")
                     }
-                    (None, verdict) => {
-                        let word = match verdict {
-                            Some(SecondOpinionVerdict::Agree) => "agree",
-                            _ => "concerns",
-                        };
-                        writeln!(err, "{head}\n{}", self.paint(&YELLOW, word))?;
-                        for c in &e.concerns {
-                            let place = match (&c.file, c.line) {
-                                (Some(file), Some(line)) => format!("{file}:{line}: "),
-                                (Some(file), None) => format!("{file}: "),
-                                _ => String::new(),
-                            };
-                            writeln!(err, "  - {place}{}", c.text)?;
-                        }
-                    }
-                }
+                    (None, Some(SecondOpinionVerdict::Agree)) => self.paint(&YELLOW, "agree"),
+                    (None, _) => self.paint(&YELLOW, "concerns"),
+                };
+                writeln!(err, "{head}\n{word}{}", second_opinion_details(e))?;
             }
             EventMsg::McpStartupUpdate(update) => {
                 if let McpStartupStatus::Failed { error } = &update.status {
@@ -346,4 +332,45 @@ impl HumanOutput {
         }
         Ok(())
     }
+}
+
+/// A second opinion after its verdict word: why the reviewer failed, or the concerns; in review
+/// mode, also the findings both reviews made and the second review itself.
+pub(crate) fn second_opinion_details(e: &SecondOpinionEvent) -> String {
+    let mut text = String::new();
+    if let Some(error) = &e.error {
+        text.push_str(&format!(" the reviewer failed: {error}"));
+        return text;
+    }
+    for c in &e.concerns {
+        let place = match (&c.file, c.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}: "),
+            (Some(file), None) => format!("{file}: "),
+            _ => String::new(),
+        };
+        text.push_str(&format!("\n  - {place}{}", c.text));
+    }
+    if let Some(second) = &e.review {
+        let both: Vec<&str> = second
+            .agreed
+            .iter()
+            .filter_map(|[_, j]| second.review.findings.get(*j))
+            .map(|f| f.title.trim())
+            .collect();
+        if !both.is_empty() {
+            text.push_str("\nboth reviews found:");
+            for title in both {
+                text.push_str(&format!("\n  - {title}"));
+            }
+        }
+        text.push_str("\nthe second review:");
+        for line in second.review.render().lines() {
+            text.push('\n');
+            if !line.is_empty() {
+                text.push_str("  ");
+                text.push_str(line);
+            }
+        }
+    }
+    text
 }

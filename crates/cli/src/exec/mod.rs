@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use codex_config::Config;
 use codex_core::Codex;
-use codex_protocol::{ElicitationAction, EventMsg, Op, ReviewDecision, TokenUsage, UserInput};
+use codex_protocol::{
+    ElicitationAction, EventMsg, Op, ReviewDecision, ReviewRequest, ReviewTarget, SandboxPolicy,
+    TokenUsage, UserInput,
+};
 use serde_json::Value;
 
-use crate::args::{ColorArg, ExecArgs, ExecCommand, SharedOptions};
+use crate::args::{ColorArg, ExecArgs, ExecCommand, ReviewArgs, SharedOptions};
 use crate::setup::{Extra, load_config, merge};
 use codex_frontend::{ResumeTarget, check_directory, check_images, find_resume, read_schema};
 use codex_thread_events::{MapperOptions, ThreadEventMapper};
@@ -43,9 +46,34 @@ pub fn run(root: &SharedOptions, args: ExecArgs) -> i32 {
     }
 }
 
+/// What the run asks of the agent.
+enum Task {
+    Prompt(String),
+    Review(ReviewRequest),
+}
+
+/// `codex review` as `codex exec review`.
+pub fn review_args(command: crate::args::ReviewCommand) -> ExecArgs {
+    ExecArgs {
+        shared: command.shared,
+        json: command.json,
+        output_last_message: None,
+        output_schema: None,
+        skip_git_repo_check: false,
+        color: ColorArg::Auto,
+        images: Vec::new(),
+        include_cost: false,
+        second_opinion: None,
+        cyber_access_program: None,
+        command: Some(ExecCommand::Review(command.review)),
+        thread_source: None,
+        prompt: None,
+    }
+}
+
 struct Prepared {
     config: Config,
-    prompt: String,
+    task: Task,
     images: Vec<PathBuf>,
     schema: Option<Value>,
     /// The rollout to continue (`codex exec resume`).
@@ -67,13 +95,29 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
             };
             (Some(target), prompt.or_else(|| args.prompt.clone()))
         }
-        None => (None, args.prompt.clone()),
+        Some(ExecCommand::Review(_)) | None => (None, args.prompt.clone()),
+    };
+    let review = match &args.command {
+        Some(ExecCommand::Review(review)) => Some(review),
+        _ => None,
     };
     // The prompt is read before anything that can fail, so a client writing it on stdin gets
     // the error message rather than a broken pipe.
-    let prompt = read_prompt(prompt_arg.as_deref())?;
+    let task = match review {
+        Some(review) => {
+            if !args.images.is_empty() || args.output_schema.is_some() {
+                return Err("a review takes no --image or --output-schema".into());
+            }
+            Task::Review(review_request(review)?)
+        }
+        None => Task::Prompt(read_prompt(prompt_arg.as_deref())?),
+    };
     let mut options = merge(root, &args.shared);
-    if let Some(profile) = &args.second_opinion {
+    let second_opinion = args
+        .second_opinion
+        .as_ref()
+        .or(review.and_then(|r| r.second_opinion.as_ref()));
+    if let Some(profile) = second_opinion {
         // As `-c second_opinion.profile=...`, after the user's own overrides.
         let quoted = serde_json::to_string(profile).map_err(|e| e.to_string())?;
         options
@@ -91,6 +135,10 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
         eprintln!("warning: {warning}");
     }
     let mut config = loaded.config;
+    // A review changes nothing: commands that could write may only read.
+    if review.is_some() && matches!(config.sandbox_policy, SandboxPolicy::WorkspaceWrite { .. }) {
+        config.sandbox_policy = SandboxPolicy::ReadOnly;
+    }
     // Sandboxed commands are started through this executable, re-run as the helper.
     config.sandbox_exe = std::env::current_exe().ok();
     config.session_source = "exec".into();
@@ -111,10 +159,33 @@ fn prepare(root: &SharedOptions, args: &ExecArgs) -> Result<Prepared, String> {
     };
     Ok(Prepared {
         config,
-        prompt,
+        task,
         images,
         schema,
         resume,
+    })
+}
+
+fn review_request(review: &ReviewArgs) -> Result<ReviewRequest, String> {
+    let target = if let Some(branch) = &review.base {
+        ReviewTarget::BaseBranch {
+            branch: branch.clone(),
+        }
+    } else if let Some(sha) = &review.commit {
+        ReviewTarget::Commit {
+            sha: sha.clone(),
+            title: review.title.clone(),
+        }
+    } else if let Some(prompt) = &review.prompt {
+        ReviewTarget::Custom {
+            instructions: read_prompt(Some(prompt))?,
+        }
+    } else {
+        ReviewTarget::UncommittedChanges
+    };
+    Ok(ReviewRequest {
+        user_facing_hint: Some(target.hint()),
+        target,
     })
 }
 
@@ -149,7 +220,7 @@ enum Outcome {
 async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
     let Prepared {
         config,
-        prompt,
+        task,
         images,
         schema,
         resume,
@@ -187,25 +258,39 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
             return 1;
         }
     };
-    let mut items: Vec<UserInput> = images
-        .into_iter()
-        .map(|path| UserInput::LocalImage { path })
-        .collect();
-    items.push(UserInput::Text {
-        text: prompt.clone(),
-    });
-    let submitted = codex
-        .submit(Op::UserTurn {
-            items,
-            final_output_json_schema: schema,
-            cyber_access_program: args.cyber_access_program.map(|p| p.as_str().to_string()),
-        })
-        .await;
+    let reviewing = matches!(task, Task::Review(_));
+    let (op, prompt) = match task {
+        Task::Prompt(prompt) => {
+            let mut items: Vec<UserInput> = images
+                .into_iter()
+                .map(|path| UserInput::LocalImage { path })
+                .collect();
+            items.push(UserInput::Text {
+                text: prompt.clone(),
+            });
+            let op = Op::UserTurn {
+                items,
+                final_output_json_schema: schema,
+                cyber_access_program: args.cyber_access_program.map(|p| p.as_str().to_string()),
+            };
+            (op, prompt)
+        }
+        Task::Review(review_request) => {
+            let hint = review_request
+                .user_facing_hint
+                .clone()
+                .unwrap_or_else(|| review_request.target.hint());
+            (Op::Review { review_request }, hint)
+        }
+    };
+    let submitted = codex.submit(op).await;
     if let Err(e) = submitted {
         eprintln!("error: {e}");
         return 1;
     }
     let mut last_message: Option<String> = None;
+    // A review's second opinion is printed with the review itself.
+    let mut second_review: Option<codex_protocol::SecondOpinionEvent> = None;
     let mut usage = TokenUsage::default();
     let mut cost: Option<f64> = None;
     let mut error: Option<String> = None;
@@ -280,6 +365,7 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
                     .await;
             }
             EventMsg::Error { message, .. } => error = Some(message),
+            EventMsg::SecondOpinion(opinion) if reviewing => second_review = Some(opinion),
             EventMsg::TaskComplete {
                 last_agent_message,
                 usage: turn_usage,
@@ -321,6 +407,19 @@ async fn drive(prepared: Prepared, args: &ExecArgs) -> i32 {
                 && let Some(message) = &last_message
             {
                 let _ = writeln!(stdout, "{}", message.trim_end());
+                if let Some(opinion) = &second_review {
+                    let verdict = match (&opinion.error, opinion.verdict) {
+                        (Some(_), _) => "warning:",
+                        (None, Some(codex_protocol::SecondOpinionVerdict::Agree)) => "agree",
+                        (None, _) => "concerns",
+                    };
+                    let _ = writeln!(
+                        stdout,
+                        "\nSecond opinion ({}): {verdict}{}",
+                        opinion.model,
+                        human::second_opinion_details(opinion)
+                    );
+                }
             }
             0
         }

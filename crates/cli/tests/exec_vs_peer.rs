@@ -324,3 +324,87 @@ fn mcp_tool_calls() {
     );
     assert_eq!(peer_code, our_code);
 }
+
+/// Runs `args` (a review) with one agent in a git repository with uncommitted changes; returns
+/// stdout and the exit code.
+fn run_review(binary: &PathBuf, steps: Vec<Step>, args: &[&str]) -> (String, i32) {
+    let server = MockServer::start(steps).unwrap();
+    let sb = Sandbox::new();
+    sb.write_config(&format!(
+        "model = \"mock-model\"\nmodel_provider = \"mock\"\n\
+         [model_providers.mock]\nname = \"mock\"\nbase_url = \"{}\"\nwire_api = \"responses\"\n\
+         env_key = \"MOCK_API_KEY\"\nstream_max_retries = 0\nrequest_max_retries = 0\n",
+        server.url()
+    ));
+    let work = sb.work.path();
+    let git = |args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(work)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    git(&["init", "-q"]);
+    std::fs::write(work.join("a.py"), "x = 1\n").unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-qm", "one"]);
+    std::fs::write(work.join("a.py"), "x = 2\n").unwrap();
+    let mut cmd = Command::new(binary);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", sb.home.path())
+        .env("CODEX_HOME", sb.home.path())
+        .env("MOCK_API_KEY", "dummy")
+        .current_dir(work)
+        .args(args);
+    let out = run(&mut cmd);
+    assert_eq!(server.model_requests().len(), 1, "{}", stderr(&out));
+    (stdout(&out), out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn a_review_is_rendered_as_the_peer_renders_it() {
+    let answers = [
+        // Two findings, one with a body of two lines.
+        serde_json::json!({"findings": [
+            {"title": "[P1] Wrong value", "body": "x must stay 1.", "confidence_score": 0.8,
+             "priority": 1, "code_location": {"absolute_file_path": "/repo/a.py",
+             "line_range": {"start": 1, "end": 1}}},
+            {"title": "[P3] Naming", "body": "x says nothing.\nCall it limit.",
+             "confidence_score": 0.3, "priority": 3, "code_location": {
+             "absolute_file_path": "/repo/a.py", "line_range": {"start": 1, "end": 2}}}],
+            "overall_correctness": "patch is incorrect", "overall_explanation": "One bug.",
+            "overall_confidence_score": 0.7})
+        .to_string(),
+        // No findings.
+        serde_json::json!({"findings": [], "overall_correctness": "patch is correct",
+            "overall_explanation": "Fine.", "overall_confidence_score": 0.9})
+        .to_string(),
+        // Not JSON.
+        "I could not produce JSON, but it looks fine.".to_string(),
+    ];
+    for answer in answers {
+        let steps = vec![Step::stream(vec![Ev::Text(answer.clone())])];
+        for args in [
+            &["review", "--uncommitted"][..],
+            &["exec", "--json", "review", "--uncommitted"][..],
+        ] {
+            let (peer, peer_code) = run_review(&peer_bin(), steps.clone(), args);
+            let (ours, our_code) = run_review(
+                &PathBuf::from(env!("CARGO_BIN_EXE_codex")),
+                steps.clone(),
+                args,
+            );
+            assert_eq!(peer_code, our_code, "{args:?} {answer}");
+            if args[0] == "review" {
+                assert_eq!(peer, ours, "{args:?} {answer}");
+            } else {
+                let peer: Vec<String> = peer.lines().map(String::from).collect();
+                let ours: Vec<String> = ours.lines().map(String::from).collect();
+                assert_eq!(normalise(&peer), normalise(&ours), "{args:?} {answer}");
+            }
+        }
+    }
+}

@@ -92,13 +92,18 @@ pub enum Command {
         #[command(flatten)]
         shared: SharedOptions,
     },
-    /// Serve the MCP reference memory server's tools (knowledge graph) on stdin/stdout,
-    /// stored in SQLite.
+    /// Serve the MCP reference memory server's tools (knowledge graph) on stdin/stdout, or
+    /// over streamable HTTP with --listen, stored in SQLite.
     MemoryServer {
         /// The database (default `~/.jgt/memory.sqlite` when `~/.jgt` exists, else
         /// `$CODEX_HOME/memory.sqlite`).
         #[arg(long, value_name = "PATH")]
         db: Option<std::path::PathBuf>,
+        /// Serve streamable HTTP at http://ADDR/mcp instead of stdio; a loopback address only
+        /// (`127.0.0.1:PORT`, `[::1]:PORT`, `localhost:PORT`; port 0 picks a free one, printed
+        /// on stderr). Stops on SIGINT or SIGTERM.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
     },
     /// Move the reference memory server's JSONL file into or out of the memory database.
     Memory {

@@ -70,7 +70,7 @@ fn main() {
         Some(Command::McpServer { shared }) => {
             mcp_cmd::serve(&merge(&cli.shared, &shared), cli.approval)
         }
-        Some(Command::MemoryServer { db }) => memory_cmd::serve(db),
+        Some(Command::MemoryServer { db, listen }) => memory_cmd::serve(db, listen),
         Some(Command::Memory { command }) => memory_cmd::run(command),
         Some(Command::Sessions {
             command: args::SessionsCommand::List { all, json },

@@ -1,5 +1,6 @@
 //! `codex memory-server` and `codex memory import|export`.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use codex_memory::Store;
@@ -21,8 +22,16 @@ fn open(db: Option<PathBuf>) -> Result<Store, String> {
     Store::open(&db_path(db)?).map_err(|e| e.to_string())
 }
 
-/// Serves the memory tools on stdio.
-pub fn serve(db: Option<PathBuf>) -> i32 {
+/// Serves the memory tools on stdio, or over streamable HTTP at `listen`.
+pub fn serve(db: Option<PathBuf>, listen: Option<String>) -> i32 {
+    // A bad address is reported before the database is touched.
+    let addr = match listen.as_deref().map(listen_addr).transpose() {
+        Ok(addr) => addr,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return 2;
+        }
+    };
     let store = match open(db) {
         Ok(store) => store,
         Err(message) => {
@@ -34,13 +43,43 @@ pub fn serve(db: Option<PathBuf>) -> i32 {
         Ok(runtime) => runtime,
         Err(code) => return code,
     };
-    match runtime.block_on(codex_memory::serve_stdio(store)) {
+    let served = match addr {
+        None => runtime.block_on(codex_memory::serve_stdio(store)),
+        Some(addr) => runtime.block_on(codex_memory::serve_http(store, addr, |bound| {
+            eprintln!(
+                "memory-server: listening on http://{bound}{}",
+                codex_memory::HTTP_PATH
+            );
+        })),
+    };
+    match served {
         Ok(()) => 0,
         Err(message) => {
             eprintln!("error: {message}");
             1
         }
     }
+}
+
+/// `--listen`: `HOST:PORT` with an IP address or `localhost`; only loopback is served.
+fn listen_addr(text: &str) -> Result<SocketAddr, String> {
+    let addr = match text.strip_prefix("localhost:") {
+        Some(port) => port
+            .parse::<u16>()
+            .map(|port| SocketAddr::from(([127, 0, 0, 1], port)))
+            .map_err(|_| ()),
+        None => text.parse::<SocketAddr>().map_err(|_| ()),
+    }
+    .map_err(|()| {
+        format!("--listen {text}: expected HOST:PORT, such as 127.0.0.1:8765 or [::1]:8765")
+    })?;
+    if !addr.ip().is_loopback() {
+        return Err(format!(
+            "--listen {text}: only loopback addresses (127.0.0.1, ::1, localhost) are served; \
+             the memory server has no authentication"
+        ));
+    }
+    Ok(addr)
 }
 
 pub fn run(command: MemoryCommand) -> i32 {

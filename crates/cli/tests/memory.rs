@@ -85,14 +85,35 @@ fn ours(db: &Path) -> Command {
     command
 }
 
-fn reference_bin() -> Option<PathBuf> {
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn reference_bin() -> PathBuf {
     let dir = std::env::var_os("CODEX_MCP_SERVERS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/mcp/node_modules/.bin")
-        });
+        .unwrap_or_else(|| workspace().join("tests/mcp/node_modules/.bin"));
     let bin = dir.join("mcp-server-memory");
-    bin.exists().then_some(bin)
+    assert!(
+        bin.exists(),
+        "the reference memory server is not installed in {}: run `npm ci` in tests/mcp \
+         (scripts/test does)",
+        dir.display()
+    );
+    bin
+}
+
+fn python() -> PathBuf {
+    let path = std::env::var_os("CODEX_MCP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".cache/mcp-venv/bin/python"));
+    assert!(
+        path.exists(),
+        "no Python with the MCP SDK at {}: run scripts/test (it makes the venv), or \
+         `python3 -m venv .cache/mcp-venv && .cache/mcp-venv/bin/pip install mcp==2.3.0`",
+        path.display()
+    );
+    path
 }
 
 /// A small deterministic generator (xorshift), so both servers get the same calls.
@@ -187,10 +208,7 @@ fn random_call(rng: &mut Rng) -> (&'static str, Value) {
 
 #[test]
 fn answers_as_the_reference_server_does() {
-    let Some(reference) = reference_bin() else {
-        eprintln!("skipped: the reference memory server is not installed (tests/mcp)");
-        return;
-    };
+    let reference = reference_bin();
     let dir = tempfile::tempdir().expect("tempdir");
     let mut theirs = Command::new(reference);
     theirs.env("MEMORY_FILE_PATH", dir.path().join("memory.jsonl"));
@@ -301,4 +319,153 @@ fn import_then_export_round_trips_a_memory_file() {
         .expect("export");
     assert!(status.success());
     assert_eq!(std::fs::read_to_string(&out).expect("read"), text);
+}
+
+/// `codex memory-server --listen` until dropped; stopped with SIGTERM by `stop`.
+struct HttpServer {
+    child: Child,
+    url: String,
+}
+
+impl HttpServer {
+    fn start(db: &Path) -> HttpServer {
+        let mut child = ours(db)
+            .args(["--listen", "127.0.0.1:0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the server");
+        let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut line = String::new();
+        stderr.read_line(&mut line).expect("read stderr");
+        let url = line
+            .trim()
+            .strip_prefix("memory-server: listening on ")
+            .unwrap_or_else(|| panic!("no address announced: {line:?}"))
+            .to_string();
+        HttpServer { child, url }
+    }
+
+    /// SIGTERM, and the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        self.child.wait().expect("wait")
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn over_http_the_python_sdk_gets_the_reference_answers_and_clients_share_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("memory.sqlite");
+    let server = HttpServer::start(&db);
+    assert!(
+        server.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        server.url
+    );
+    assert!(server.url.ends_with("/mcp"), "{}", server.url);
+    let out = Command::new(python())
+        .arg(workspace().join("tests/mcp/memory_http.py"))
+        .arg(&server.url)
+        .arg(reference_bin())
+        .arg(dir.path().join("reference.jsonl"))
+        .output()
+        .expect("run the Python client");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(report["steps"], 120);
+    assert_eq!(report["concurrent"], 200);
+    assert_eq!(report["tools"].as_array().map(Vec::len), Some(9));
+
+    // Another path is not the endpoint.
+    let base = server.url.trim_end_matches("/mcp").to_string();
+    let probe = Command::new(python())
+        .args([
+            "-c",
+            "import sys, urllib.request, urllib.error\n\
+             try:\n    urllib.request.urlopen(sys.argv[1])\n\
+             except urllib.error.HTTPError as e:\n    print(e.code)",
+        ])
+        .arg(format!("{base}/other"))
+        .output()
+        .expect("probe");
+    assert_eq!(String::from_utf8_lossy(&probe.stdout).trim(), "404");
+
+    // SIGTERM stops it cleanly, and a stdio server on the same database sees everything.
+    assert_eq!(server.stop().code(), Some(0));
+    let mut client = Client::start(ours(&db));
+    let graph = client.call("read_graph", json!({}));
+    let entities = graph["structuredContent"]["entities"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        entities
+            .iter()
+            .filter(|e| e["name"].as_str().is_some_and(|n| n.starts_with("http-")))
+            .count(),
+        200
+    );
+    assert_eq!(Some(entities.len() as u64), report["entities"].as_u64());
+}
+
+#[test]
+fn listen_serves_loopback_only_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = dir.path().join("memory.sqlite");
+    for addr in [
+        "0.0.0.0:0",
+        "192.0.2.1:8080",
+        "[::]:0",
+        "example.com:80",
+        "8080",
+    ] {
+        let out = ours(&db)
+            .args(["--listen", addr])
+            .stdin(Stdio::null())
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{addr}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&format!("--listen {addr}:")), "{err}");
+        assert!(
+            err.contains("only loopback addresses") || err.contains("expected HOST:PORT"),
+            "{err}"
+        );
+    }
+    assert!(
+        !db.exists(),
+        "a refused address must not create the database"
+    );
+
+    // A port in use is a clear error.
+    let first = HttpServer::start(&db);
+    let port = first.url.trim_start_matches("http://127.0.0.1:");
+    let port = port.trim_end_matches("/mcp");
+    let out = ours(&db)
+        .args(["--listen", &format!("localhost:{port}")])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot listen on 127.0.0.1:"), "{err}");
 }

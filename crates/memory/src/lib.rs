@@ -9,7 +9,7 @@ mod server;
 pub mod store;
 mod tools;
 
-pub use server::serve_stdio;
+pub use server::{HTTP_PATH, serve_http, serve_stdio};
 pub use store::{Store, StoreError};
 
 use std::path::{Path, PathBuf};

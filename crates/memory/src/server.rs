@@ -1,6 +1,15 @@
-//! The MCP server over stdio, on `rmcp`.
+//! The MCP server over stdio or streamable HTTP, on `rmcp`.
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use tokio_util::sync::CancellationToken;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ErrorData, ListToolsResult,
@@ -32,6 +41,119 @@ pub async fn serve_stdio(store: Store) -> Result<(), String> {
         .await
         .map_err(|e| format!("the MCP server stopped: {e}"))?;
     Ok(())
+}
+
+/// The path the MCP endpoint is served at.
+pub const HTTP_PATH: &str = "/mcp";
+
+/// Serves the memory tools over streamable HTTP at `http://ADDR/mcp`, every client sharing the
+/// one store, until SIGINT or SIGTERM. `ready` is told the address once the port is bound.
+/// Only loopback addresses are accepted: the server has no authentication.
+pub async fn serve_http(
+    store: Store,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), String> {
+    if !addr.ip().is_loopback() {
+        return Err(format!(
+            "--listen {addr}: only loopback addresses (127.0.0.1, ::1, localhost) are served; \
+             the memory server has no authentication"
+        ));
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let store = Arc::new(Mutex::new(store));
+    let cancel = CancellationToken::new();
+    // The default allowed hosts (loopback names only) guard against DNS rebinding.
+    let service = StreamableHttpService::new(
+        move || {
+            Ok(MemoryServer {
+                store: store.clone(),
+            })
+        },
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default().with_cancellation_token(cancel.child_token()),
+    );
+    ready(bound);
+    let mut stop = std::pin::pin!(stop_signal());
+    loop {
+        let (stream, _) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors and the like: the next connection may do.
+                Err(_) => continue,
+            },
+            _ = &mut stop => break,
+        };
+        let service = service.clone();
+        let cancel = cancel.clone();
+        tokio::spawn(async move {
+            let handler = hyper::service::service_fn(move |request: http::Request<Incoming>| {
+                let service = service.clone();
+                async move {
+                    if request.uri().path() != HTTP_PATH {
+                        return Ok::<_, Infallible>(not_found());
+                    }
+                    let delete = request.method() == http::Method::DELETE;
+                    let mut response = service.handle(request).await;
+                    // Ending a session: `rmcp` says 202, clients (the Python SDK among them)
+                    // expect 200 or 204.
+                    if delete && response.status() == http::StatusCode::ACCEPTED {
+                        *response.status_mut() = http::StatusCode::NO_CONTENT;
+                    }
+                    Ok(response)
+                }
+            });
+            let connection = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), handler);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = cancel.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+        });
+    }
+    cancel.cancel();
+    Ok(())
+}
+
+fn not_found() -> http::Response<http_body_util::combinators::BoxBody<Bytes, Infallible>> {
+    let mut response = http::Response::new(
+        Full::new(Bytes::from_static(b"not found: the MCP endpoint is /mcp\n")).boxed(),
+    );
+    *response.status_mut() = http::StatusCode::NOT_FOUND;
+    response
+}
+
+/// SIGINT or SIGTERM (Ctrl-C elsewhere).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            _ => std::future::pending().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 impl ServerHandler for MemoryServer {

@@ -10,6 +10,7 @@ use codex_protocol::{
     SecondOpinionVerdict, SecondReview,
 };
 use serde_json::Value;
+use tokio::io::AsyncReadExt;
 
 use crate::second_opinion;
 
@@ -53,6 +54,9 @@ const NEARBY_LINES: u32 = 3;
 
 /// The most of a diff read from git for the second reviewer; it is cut further when sent.
 const MAX_DIFF_READ: usize = 4 * 1024 * 1024;
+
+/// An untracked file larger than this is named, not shown.
+const MAX_UNTRACKED_FILE: u64 = 1024 * 1024;
 
 /// The message that asks for the review.
 pub(crate) async fn review_prompt(target: &ReviewTarget, cwd: &Path) -> Result<String, String> {
@@ -122,6 +126,15 @@ async fn uncommitted_diff(cwd: &Path) -> Result<String, String> {
             diff.push_str("[more untracked files not shown]\n");
             break;
         }
+        let size = std::fs::metadata(cwd.join(file))
+            .map(|m| m.len())
+            .unwrap_or(0);
+        if size > MAX_UNTRACKED_FILE {
+            diff.push_str(&format!(
+                "[untracked file {file}: {size} bytes, too large to show]\n"
+            ));
+            continue;
+        }
         // Exit status 1 means "there are differences", which there always are here.
         let added = git_allowing(
             cwd,
@@ -156,21 +169,42 @@ async fn git_allowing(cwd: &Path, args: &[&str], also_ok: &[i32]) -> Result<Stri
             command.env(name, value);
         }
     }
-    let output = command
-        .output()
+    command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = command
+        .spawn()
+        .map_err(|e| format!("cannot run git: {e}"))?;
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        return Err("cannot run git: no output pipes".into());
+    };
+    // At most MAX_DIFF_READ bytes are kept; git is stopped rather than read to the end. (Its
+    // stderr, a few lines, fits the pipe meanwhile.)
+    let mut bytes = Vec::new();
+    stdout
+        .take(MAX_DIFF_READ as u64)
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| format!("cannot read git's output: {e}"))?;
+    let cut = bytes.len() >= MAX_DIFF_READ;
+    if cut {
+        let _ = child.start_kill();
+    }
+    let mut err = Vec::new();
+    let _ = stderr.take(64 * 1024).read_to_end(&mut err).await;
+    let status = child
+        .wait()
         .await
         .map_err(|e| format!("cannot run git: {e}"))?;
-    let code = output.status.code().unwrap_or(-1);
-    if !output.status.success() && !also_ok.contains(&code) {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let code = status.code().unwrap_or(-1);
+    if !cut && !status.success() && !also_ok.contains(&code) {
+        let stderr = String::from_utf8_lossy(&err);
         return Err(format!(
             "`git {}` failed: {}",
             args.join(" "),
             stderr.trim()
         ));
     }
-    let mut bytes = output.stdout;
-    bytes.truncate(MAX_DIFF_READ);
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -407,6 +441,48 @@ mod tests {
             overall_explanation: "explained".into(),
             overall_confidence_score: 0.5,
         }
+    }
+
+    #[tokio::test]
+    async fn uncommitted_changes_include_untracked_files_but_not_huge_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cwd = dir.path();
+        let run = |args: &[&str]| {
+            let status = std::process::Command::new("git")
+                .args(["-c", "user.name=T", "-c", "user.email=t@example.com"])
+                .args(args)
+                .current_dir(cwd)
+                .status()
+                .expect("git");
+            assert!(status.success(), "git {args:?}");
+        };
+        run(&["init", "-q"]);
+        std::fs::write(cwd.join("a.txt"), "one\n").expect("write");
+        run(&["add", "."]);
+        run(&["commit", "-qm", "one"]);
+        std::fs::write(cwd.join("a.txt"), "two\n").expect("write");
+        std::fs::write(cwd.join("new.txt"), "fresh\n").expect("write");
+        std::fs::write(cwd.join("big.log"), vec![b'x'; 2 * 1024 * 1024]).expect("write");
+        let diff = target_diff(&ReviewTarget::UncommittedChanges, cwd)
+            .await
+            .expect("diff");
+        assert!(diff.contains("-one\n+two"), "{diff}");
+        assert!(diff.contains("+fresh"), "{diff}");
+        assert!(
+            diff.contains("[untracked file big.log: 2097152 bytes, too large to show]"),
+            "{diff}"
+        );
+        assert!(diff.len() < 10_000);
+        let missing = ReviewTarget::BaseBranch {
+            branch: "nope".into(),
+        };
+        let error = target_diff(&missing, cwd)
+            .await
+            .expect_err("no such branch");
+        assert!(
+            error.contains("cannot find where this branch left 'nope'"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -100,8 +100,18 @@ impl Store {
             .map_err(sql("set the busy timeout"))?;
         // WAL lets readers go on while one process writes; it is a property of the file,
         // so the first process to open it sets it for all.
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-            .map_err(sql("switch to WAL"))?;
+        // Switching the mode of a new file does not wait on the busy handler when another
+        // process is switching it at the same moment: that is retried here.
+        let started = std::time::Instant::now();
+        loop {
+            match conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(())) {
+                Ok(()) => break,
+                Err(e) if is_busy(&e) && started.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(sql("switch to WAL")(e)),
+            }
+        }
         conn.execute_batch("PRAGMA synchronous = NORMAL")
             .map_err(sql("set synchronous mode"))?;
         // Reads map the file instead of copying each page, and keep more pages between calls
@@ -506,6 +516,14 @@ fn reindex(tx: &Transaction<'_>, id: i64) -> Result<(), StoreError> {
     )
     .map_err(sql("update the search index"))?;
     Ok(())
+}
+
+/// Another process holds the lock.
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn relation_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, Relation)> {

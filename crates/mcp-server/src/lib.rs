@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex};
 use codex_config::Config;
 use codex_core::{Approver, Codex, SessionOptions};
 use codex_frontend::StartOptions;
-use codex_protocol::{EventMsg, Op, UserInput};
+use codex_protocol::{Event, EventMsg, Op, UserInput};
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, CustomNotification, ErrorData,
     ListToolsResult, PaginatedRequestParams, ServerConfig, ServerNotification,
@@ -155,7 +155,14 @@ impl CodexServer {
                 "thread `{thread_id}` is running a turn; wait for its result"
             ));
         };
-        match run_turn(&mut codex, prompt, &context).await {
+        let (result, last) = run_turn(&mut codex, prompt, &context).await;
+        // The thread is free again before the client hears that the turn ended, so a reply
+        // sent on that news finds it idle.
+        drop(codex);
+        if let Some(event) = last {
+            notify(&context, &event.id, &event.msg).await;
+        }
+        match result {
             Ok(message) => final_result(&thread_id, &message),
             Err(e) => tool_error(e),
         }
@@ -177,12 +184,23 @@ async fn notify(context: &RequestContext<RoleServer>, id: &str, msg: &EventMsg) 
 }
 
 /// Runs one turn, forwarding its events and asking the client its approvals; answers the
-/// final message.
+/// final message, and the event that ended the turn, not yet forwarded.
 async fn run_turn(
     codex: &mut Codex,
     prompt: String,
     context: &RequestContext<RoleServer>,
-) -> Result<String, String> {
+) -> (Result<String, String>, Option<Event>) {
+    match turn_events(codex, prompt, context).await {
+        Ok((result, last)) => (result, Some(last)),
+        Err(e) => (Err(e), None),
+    }
+}
+
+async fn turn_events(
+    codex: &mut Codex,
+    prompt: String,
+    context: &RequestContext<RoleServer>,
+) -> Result<(Result<String, String>, Event), String> {
     codex
         .submit(Op::UserTurn {
             items: vec![UserInput::Text { text: prompt }],
@@ -205,6 +223,21 @@ async fn run_turn(
         let Some(event) = event else {
             return Err("the session ended unexpectedly".into());
         };
+        match &event.msg {
+            EventMsg::TaskComplete {
+                last_agent_message, ..
+            } => {
+                let result = match (error, last_agent_message) {
+                    (Some(e), None) => Err(e),
+                    (_, message) => Ok(message.clone().unwrap_or_default()),
+                };
+                return Ok((result, event));
+            }
+            EventMsg::TurnAborted { .. } => {
+                return Ok((Err("the turn was interrupted".into()), event));
+            }
+            _ => {}
+        }
         notify(context, &event.id, &event.msg).await;
         match event.msg {
             EventMsg::ExecApprovalRequest(request) => {
@@ -242,17 +275,6 @@ async fn run_turn(
                 codex.submit(op).await.map_err(|e| e.to_string())?;
             }
             EventMsg::Error { message, .. } => error = Some(message),
-            EventMsg::TaskComplete {
-                last_agent_message, ..
-            } => {
-                return match (error, last_agent_message) {
-                    (Some(e), None) => Err(e),
-                    (_, message) => Ok(message.unwrap_or_default()),
-                };
-            }
-            EventMsg::TurnAborted { .. } => {
-                return Err("the turn was interrupted".into());
-            }
             _ => {}
         }
     }

@@ -3,6 +3,7 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -78,50 +79,75 @@ pub async fn serve_http(
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default().with_cancellation_token(cancel.child_token()),
     );
+    // The handlers are in place before the address is announced: whoever reads it may signal
+    // at once.
+    let mut stop = std::pin::pin!(stop_signal()?);
     ready(bound);
-    let mut stop = std::pin::pin!(stop_signal());
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, _) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
-                // Out of file descriptors and the like: the next connection may do.
-                Err(_) => continue,
+                // Out of file descriptors and the like: the next connection may do, once some
+                // close.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
             },
             _ = &mut stop => break,
         };
-        let service = service.clone();
-        let cancel = cancel.clone();
-        tokio::spawn(async move {
-            let handler = hyper::service::service_fn(move |request: http::Request<Incoming>| {
-                let service = service.clone();
-                async move {
-                    if request.uri().path() != HTTP_PATH {
-                        return Ok::<_, Infallible>(not_found());
-                    }
-                    let delete = request.method() == http::Method::DELETE;
-                    let mut response = service.handle(request).await;
-                    // Ending a session: `rmcp` says 202, clients (the Python SDK among them)
-                    // expect 200 or 204.
-                    if delete && response.status() == http::StatusCode::ACCEPTED {
-                        *response.status_mut() = http::StatusCode::NO_CONTENT;
-                    }
-                    Ok(response)
-                }
-            });
-            let connection = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), handler);
-            let mut connection = std::pin::pin!(connection);
-            tokio::select! {
-                _ = connection.as_mut() => {}
-                _ = cancel.cancelled() => {
-                    connection.as_mut().graceful_shutdown();
-                    let _ = connection.await;
-                }
-            }
-        });
+        while connections.try_join_next().is_some() {}
+        connections.spawn(serve_connection(stream, service.clone(), cancel.clone()));
     }
+    // No new connections; open streams end, requests under way are answered.
+    drop(listener);
     cancel.cancel();
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(DRAIN, drained).await.is_err() {
+        connections.shutdown().await;
+    }
     Ok(())
+}
+
+/// How long a stop waits for requests under way.
+const DRAIN: Duration = Duration::from_secs(5);
+
+type Service = StreamableHttpService<MemoryServer, LocalSessionManager>;
+
+/// One HTTP/1 connection: `/mcp` goes to `rmcp`, anything else is 404. Once `cancel` fires, the
+/// connection finishes the request under way and closes.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    service: Service,
+    cancel: CancellationToken,
+) {
+    let handler = hyper::service::service_fn(move |request: http::Request<Incoming>| {
+        let service = service.clone();
+        async move {
+            if request.uri().path() != HTTP_PATH {
+                return Ok::<_, Infallible>(not_found());
+            }
+            let delete = request.method() == http::Method::DELETE;
+            let mut response = service.handle(request).await;
+            // Ending a session: `rmcp` says 202, clients (the Python SDK among them) expect 200
+            // or 204.
+            if delete && response.status() == http::StatusCode::ACCEPTED {
+                *response.status_mut() = http::StatusCode::NO_CONTENT;
+            }
+            Ok(response)
+        }
+    });
+    let connection = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), handler);
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = cancel.cancelled() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
 }
 
 fn not_found() -> http::Response<http_body_util::combinators::BoxBody<Bytes, Infallible>> {
@@ -132,28 +158,29 @@ fn not_found() -> http::Response<http_body_util::combinators::BoxBody<Bytes, Inf
     response
 }
 
-/// SIGINT or SIGTERM (Ctrl-C elsewhere).
-async fn stop_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            (Ok(mut interrupt), Ok(mut terminate)) => {
-                tokio::select! {
-                    _ = interrupt.recv() => {}
-                    _ = terminate.recv() => {}
-                }
-            }
-            _ => std::future::pending().await,
+/// SIGINT or SIGTERM (Ctrl-C elsewhere), the handlers installed now rather than when first
+/// polled.
+#[cfg(unix)]
+fn stop_signal() -> Result<impl Future<Output = ()>, String> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let handler = |kind| signal(kind).map_err(|e| format!("cannot handle signals: {e}"));
+    let mut interrupt = handler(SignalKind::interrupt())?;
+    let mut terminate = handler(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> Result<impl Future<Output = ()>, String> {
+    let mut ctrl_c =
+        tokio::signal::windows::ctrl_c().map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
+    Ok(async move {
+        let _ = ctrl_c.recv().await;
+    })
 }
 
 impl ServerHandler for MemoryServer {

@@ -11,6 +11,9 @@ use codex_protocol::{
 use codex_providers::{HttpModelClient, ModelClient, ModelSettings, Prompt, ResponseEvent};
 use serde_json::Value;
 
+use crate::state::Session;
+use crate::tools::TurnContext;
+
 const REVIEW_INSTRUCTIONS: &str = "You review the work of another coding agent. You are given \
 the task it was asked to do, its final answer, the commands it ran with their exit codes, and \
 the diff of the files it changed. Check whether the work does what the task asks, and look for \
@@ -225,6 +228,43 @@ fn concern(value: &Value) -> Option<SecondOpinionConcern> {
             .or_else(|| l.as_str().and_then(|s| s.trim().parse().ok()))
     });
     Some(SecondOpinionConcern { text, file, line })
+}
+
+pub(crate) type Opinion<'a> =
+    std::pin::Pin<Box<dyn Future<Output = Option<SecondOpinionEvent>> + Send + 'a>>;
+
+/// The second opinion on a finished turn: the task, the answer, the commands and the diff.
+pub(crate) fn of_turn<'a>(
+    session: &'a Session,
+    turn: &TurnContext,
+    input_texts: &[String],
+    answer: &Option<String>,
+) -> Opinion<'a> {
+    let summary = TurnSummary {
+        task: session.redact(&input_texts.join("\n")).into_owned(),
+        answer: answer.as_deref().map(|a| session.redact(a).into_owned()),
+        commands: turn
+            .turn_diff
+            .commands()
+            .into_iter()
+            .map(|(c, code)| (session.redact(&c).into_owned(), code))
+            .collect(),
+        diff: session
+            .redact(&turn.turn_diff.unified_diff(&session.config.cwd))
+            .into_owned(),
+    };
+    Box::pin(async move {
+        let reviewer = session.config.second_opinion.as_ref()?;
+        Some(
+            review(
+                reviewer,
+                &session.session_id,
+                crate::start::originator(&session.config),
+                &summary,
+            )
+            .await,
+        )
+    })
 }
 
 #[cfg(test)]

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use codex_protocol::{
-    ErrorKind, EventMsg, ExitedReviewModeEvent, ResponseItem, ReviewOutputEvent, ReviewRequest,
-    SecondOpinionEvent, TokenUsage, TokenUsageInfo, TurnAbortReason,
+    ErrorKind, EventMsg, ResponseItem, ReviewRequest, TokenUsage, TokenUsageInfo, TurnAbortReason,
 };
 use codex_providers::{ApiError, Prompt};
 use serde_json::Value;
@@ -17,7 +16,7 @@ use crate::notify::notify;
 use crate::review;
 use crate::rollout::{RolloutLine, TurnContextLine};
 use crate::sampling::{Announce, sample};
-use crate::second_opinion::{self, TurnSummary};
+use crate::second_opinion;
 use crate::state::Session;
 use crate::tools::{ToolInput, ToolRegistry, TurnContext, TurnDiffTracker};
 
@@ -40,35 +39,6 @@ pub(crate) struct TurnOptions {
     pub cyber_access_program: Option<String>,
     /// Review mode: the turn's message asks for this review.
     pub review: Option<ReviewRequest>,
-}
-
-/// A review turn: what was asked, and the promise that `ExitedReviewMode` is sent once
-/// however the turn ends (without a review when it did not finish).
-struct ReviewTurn {
-    session: Arc<Session>,
-    sub_id: String,
-    request: ReviewRequest,
-    /// The message that asked for the review.
-    text: String,
-    exited: bool,
-}
-
-impl ReviewTurn {
-    fn exit(&mut self, review_output: Option<ReviewOutputEvent>) {
-        self.exited = true;
-        let event = EventMsg::ExitedReviewMode(ExitedReviewModeEvent { review_output });
-        self.session
-            .record_lines(vec![RolloutLine::EventMsg(event.clone())]);
-        self.session.events.send(&self.sub_id, event);
-    }
-}
-
-impl Drop for ReviewTurn {
-    fn drop(&mut self) {
-        if !self.exited {
-            self.exit(None);
-        }
-    }
 }
 
 /// Why a turn stopped early: a message for the user and its kind.
@@ -110,7 +80,7 @@ pub(crate) async fn run_turn(
     let mut review = match review {
         Some(request) => {
             events.send(&sub_id, EventMsg::EnteredReviewMode(request.clone()));
-            let mut turn = ReviewTurn {
+            let mut turn = review::ReviewTurn {
                 session: session.clone(),
                 sub_id: sub_id.clone(),
                 request,
@@ -353,8 +323,8 @@ pub(crate) async fn run_turn(
     });
     if session.config.second_opinion.is_some() {
         let opinion = match (&review, &first_review) {
-            (Some(review), Some(first)) => second_review(&session, review, first),
-            _ => turn_second_opinion(&session, &turn, &input_texts, &last_agent_message),
+            (Some(review), Some(first)) => review::second_review_of(&session, review, first),
+            _ => second_opinion::of_turn(&session, &turn, &input_texts, &last_agent_message),
         };
         let event = tokio::select! {
             event = opinion => event,
@@ -391,72 +361,6 @@ pub(crate) async fn run_turn(
         });
         notify(argv, &payload);
     }
-}
-
-type Opinion<'a> = std::pin::Pin<Box<dyn Future<Output = Option<SecondOpinionEvent>> + Send + 'a>>;
-
-/// The second opinion on a finished turn: the task, the answer, the commands and the diff.
-fn turn_second_opinion<'a>(
-    session: &'a Session,
-    turn: &TurnContext,
-    input_texts: &[String],
-    answer: &Option<String>,
-) -> Opinion<'a> {
-    let summary = TurnSummary {
-        task: session.redact(&input_texts.join("\n")).into_owned(),
-        answer: answer.as_deref().map(|a| session.redact(a).into_owned()),
-        commands: turn
-            .turn_diff
-            .commands()
-            .into_iter()
-            .map(|(c, code)| (session.redact(&c).into_owned(), code))
-            .collect(),
-        diff: session
-            .redact(&turn.turn_diff.unified_diff(&session.config.cwd))
-            .into_owned(),
-    };
-    Box::pin(async move {
-        let reviewer = session.config.second_opinion.as_ref()?;
-        Some(
-            second_opinion::review(
-                reviewer,
-                &session.session_id,
-                crate::start::originator(&session.config),
-                &summary,
-            )
-            .await,
-        )
-    })
-}
-
-/// The second opinion on a review: the reviewer's own review of the same changes, compared.
-fn second_review<'a>(
-    session: &'a Session,
-    review: &ReviewTurn,
-    first: &ReviewOutputEvent,
-) -> Opinion<'a> {
-    let target = review.request.target.clone();
-    let text = review.text.clone();
-    let first = first.clone();
-    Box::pin(async move {
-        let reviewer = session.config.second_opinion.as_ref()?;
-        let cwd = &session.config.cwd;
-        let diff = review::target_diff(&target, cwd)
-            .await
-            .map(|diff| session.redact(&diff).into_owned());
-        Some(
-            review::second_review(
-                reviewer,
-                &session.session_id,
-                crate::start::originator(&session.config),
-                &text,
-                diff,
-                &first,
-                cwd,
-            )
-            .await,
-        )
-    })
 }
 
 fn aborted_output(call: &Call) -> ResponseItem {

@@ -14,10 +14,6 @@ use common::thread_events::validate_thread_events;
 use common::*;
 use serde_json::{Value, json};
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 /// Where the reference servers' executables are.
 fn servers_bin() -> PathBuf {
     let dir = std::env::var_os("CODEX_MCP_SERVERS")

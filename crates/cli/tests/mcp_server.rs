@@ -12,23 +12,6 @@ use codex_test_support::{Ev, MockServer, Step};
 use common::*;
 use serde_json::Value;
 
-fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    let path = std::env::var_os("CODEX_MCP_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join(".cache/mcp-venv/bin/python"));
-    assert!(
-        path.exists(),
-        "no Python with the MCP SDK at {}: run scripts/test (it makes the venv), or \
-         `python3 -m venv .cache/mcp-venv && .cache/mcp-venv/bin/pip install mcp==2.3.0`",
-        path.display()
-    );
-    path
-}
-
 fn text(t: &str) -> Step {
     Step::stream(vec![Ev::Text(t.into())])
 }

@@ -13,6 +13,9 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
 use serde_json::{Value, json};
 
+mod common;
+use common::{python, workspace};
+
 struct Client {
     child: Child,
     stdin: ChildStdin,
@@ -85,10 +88,6 @@ fn ours(db: &Path) -> Command {
     command
 }
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
 fn reference_bin() -> PathBuf {
     let dir = std::env::var_os("CODEX_MCP_SERVERS")
         .map(PathBuf::from)
@@ -101,19 +100,6 @@ fn reference_bin() -> PathBuf {
         dir.display()
     );
     bin
-}
-
-fn python() -> PathBuf {
-    let path = std::env::var_os("CODEX_MCP_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join(".cache/mcp-venv/bin/python"));
-    assert!(
-        path.exists(),
-        "no Python with the MCP SDK at {}: run scripts/test (it makes the venv), or \
-         `python3 -m venv .cache/mcp-venv && .cache/mcp-venv/bin/pip install mcp==2.3.0`",
-        path.display()
-    );
-    path
 }
 
 /// A small deterministic generator (xorshift), so both servers get the same calls.

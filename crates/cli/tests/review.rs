@@ -406,17 +406,7 @@ fn bad_review_targets_are_clear_errors() {
 
 fn rollout_events(home: &Path) -> Vec<Value> {
     let mut found = Vec::new();
-    let mut dirs = vec![home.join("sessions")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "jsonl") {
-                found.push(path);
-            }
-        }
-    }
+    rollout_files(&home.join("sessions"), &mut found);
     found
         .iter()
         .flat_map(|f| {
@@ -427,14 +417,5 @@ fn rollout_events(home: &Path) -> Vec<Value> {
                 .collect::<Vec<_>>()
         })
         .filter(|l| l["type"] == "event_msg")
-        .collect()
-}
-
-fn audit_records(home: &Path, kind: &str) -> Vec<Value> {
-    std::fs::read_to_string(home.join("audit.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|r| r["kind"] == kind)
         .collect()
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use codex_test_support::{Ev, MockServer, Reply, Step};
 use common::*;
@@ -59,20 +59,6 @@ fn second_opinion_items(lines: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-fn rollout_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rollout_files(&path, found);
-        } else if path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("rollout-"))
-        {
-            found.push(path);
-        }
-    }
-}
-
 fn rollout_lines(home: &Path) -> Vec<Value> {
     let mut files = Vec::new();
     rollout_files(&home.join("sessions"), &mut files);
@@ -81,15 +67,6 @@ fn rollout_lines(home: &Path) -> Vec<Value> {
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-fn audit_records(home: &Path, kind: &str) -> Vec<Value> {
-    std::fs::read_to_string(home.join("audit.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
-        .filter(|r| r["kind"] == kind)
         .collect()
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use codex_test_support::{Ev, MockServer, Step};
 use common::*;
@@ -90,20 +90,6 @@ fn sent_to_model(server: &MockServer) -> String {
         .map(|r| r.body.to_string())
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn rollout_files(dir: &Path, found: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rollout_files(&path, found);
-        } else if path
-            .file_name()
-            .is_some_and(|n| n.to_string_lossy().starts_with("rollout-"))
-        {
-            found.push(path);
-        }
-    }
 }
 
 fn rollout_text(home: &Path) -> String {

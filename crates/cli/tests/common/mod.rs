@@ -136,3 +136,47 @@ pub fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0, "mkfifo");
 }
+
+/// The repository's root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The Python with the MCP SDK (`CODEX_MCP_PYTHON`, else the venv `scripts/test` makes).
+pub fn python() -> PathBuf {
+    let path = std::env::var_os("CODEX_MCP_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join(".cache/mcp-venv/bin/python"));
+    assert!(
+        path.exists(),
+        "no Python with the MCP SDK at {}: run scripts/test (it makes the venv), or \
+         `python3 -m venv .cache/mcp-venv && .cache/mcp-venv/bin/pip install mcp==2.3.0`",
+        path.display()
+    );
+    path
+}
+
+/// The session files under `dir`, found recursively.
+pub fn rollout_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rollout_files(&path, found);
+        } else if path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("rollout-"))
+        {
+            found.push(path);
+        }
+    }
+}
+
+/// The audit log's records of one kind.
+pub fn audit_records(home: &Path, kind: &str) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(home.join("audit.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["kind"] == kind)
+        .collect()
+}
